@@ -1,0 +1,5 @@
+/**
+ * @bpf-internals/core (work in progress).
+ * @module
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @bpf-internals/jit-riscv (work in progress).
+ * @module
+ */
+export {};

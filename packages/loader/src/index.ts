@@ -1,0 +1,5 @@
+/**
+ * @bpf-internals/loader (work in progress).
+ * @module
+ */
+export {};

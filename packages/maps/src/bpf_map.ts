@@ -1,0 +1,130 @@
+/**
+ * `struct bpf_map` and `struct bpf_map_ops`: the contract every map type
+ * implements and that syscall (the MAP_* commands) and core (the map helpers)
+ * call through.
+ * Mirrors include/linux/bpf.h at v6.18:
+ * https://elixir.bootlin.com/linux/v6.18/source/include/linux/bpf.h (struct bpf_map_ops)
+ *
+ * Values live in `Uint8Array`s owned by the map. `map_lookup_elem` returns a
+ * live view of the value, as the kernel returns a pointer into the element:
+ * a program (through core's memory model) writes straight into the map.
+ * Errors are negative errnos, as in the kernel; nothing here throws on bad input.
+ * @module
+ */
+
+/** What `map_alloc` reads of `union bpf_attr` for BPF_MAP_CREATE (already copied from user space). */
+export interface BpfMapCreateAttr {
+  map_type: number;
+  key_size: number;
+  value_size: number;
+  max_entries: number;
+  map_flags: number;
+  inner_map_fd: number;
+  numa_node: number;
+  /** The 16 raw bytes of `map_name`. */
+  map_name: Uint8Array;
+  map_ifindex: number;
+  btf_fd: number;
+  btf_key_type_id: number;
+  btf_value_type_id: number;
+  btf_vmlinux_value_type_id: number;
+  map_extra: bigint;
+  value_type_btf_obj_fd: number;
+  map_token_fd: number;
+}
+
+/** The machine a map lives on: CPU count for per-CPU maps, the running CPU for helpers. */
+export interface BpfMapEnv {
+  /** `num_possible_cpus()`. */
+  readonly num_possible_cpus: number;
+  /** `smp_processor_id()` of the caller (the CPU a program runs on). */
+  smp_processor_id(): number;
+  /** Random seed source for hash maps without BPF_F_ZERO_SEED (`get_random_u32`). */
+  get_random_u32(): number;
+}
+
+/** Anything refcounted that a map slot can hold (a program in a prog_array, a map in a map-in-map). */
+export interface BpfRefObject {
+  /** Take a reference (`bpf_prog_inc` / `bpf_map_inc`). */
+  inc(): void;
+  /** Drop a reference (`bpf_prog_put` / `bpf_map_put`); the object frees itself at zero. */
+  put(): void;
+}
+
+/** Resolves a user fd for `map_fd_get_ptr` (prog_array, map-in-map); the syscall layer provides it. */
+export interface BpfFdResolver {
+  /** The object behind `fd` with a new reference taken, or a negative errno (-EBADF, -EINVAL). */
+  get(fd: number, want: 'prog' | 'map'): BpfRefObject | number;
+}
+
+export interface bpf_map_ops {
+  /** Per-type attribute validation, before allocation. 0 or -errno. */
+  map_alloc_check?(attr: BpfMapCreateAttr, env: BpfMapEnv): number;
+  /** Allocate the map, or -errno. */
+  map_alloc(attr: BpfMapCreateAttr, env: BpfMapEnv): BpfMap | number;
+  /** Free everything (drops the references elements hold). */
+  map_free(map: BpfMap): void;
+  /** `map_release_uref`: the last user reference went (prog_array clears itself). */
+  map_release_uref?(map: BpfMap): void;
+  /** `key` null means "the first key". 0 or -ENOENT (no more keys), -errno. */
+  map_get_next_key(map: BpfMap, key: Uint8Array | null, next_key: Uint8Array): number;
+  /** A live view of the element's value (this CPU's for per-CPU maps), or null. */
+  map_lookup_elem(map: BpfMap, key: Uint8Array): Uint8Array | null;
+  map_update_elem(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: bigint): number;
+  map_delete_elem(map: BpfMap, key: Uint8Array): number;
+  map_lookup_and_delete_elem?(map: BpfMap, key: Uint8Array | null, value: Uint8Array, flags: bigint): number;
+  map_push_elem?(map: BpfMap, value: Uint8Array, flags: bigint): number;
+  map_pop_elem?(map: BpfMap, value: Uint8Array): number;
+  map_peek_elem?(map: BpfMap, value: Uint8Array): number;
+  map_lookup_percpu_elem?(map: BpfMap, key: Uint8Array, cpu: number): Uint8Array | null;
+  /** prog_array / map-in-map: resolve the fd stored by user space into the object kept in the slot. */
+  map_fd_get_ptr?(map: BpfMap, fd: number, fds: BpfFdResolver): BpfRefObject | number;
+  map_fd_put_ptr?(map: BpfMap, ptr: BpfRefObject): void;
+  /** What a syscall lookup of a fd map returns (the object's id). */
+  map_fd_sys_lookup_elem?(ptr: BpfRefObject): number;
+  /** `map_meta_equal`: may `inner` be stored in an outer map whose template is `meta`? */
+  map_meta_equal?(meta: BpfMap, inner: BpfMap): boolean;
+  /** `map_direct_value_addr`: for BPF_PSEUDO_MAP_VALUE (arrays): the value region and offset check. */
+  map_direct_value_addr?(map: BpfMap, off: number): { region: Uint8Array; off: number } | number;
+  map_mem_usage?(map: BpfMap): bigint;
+}
+
+/** `struct bpf_map`: the fields every type shares. Types extend it with their storage. */
+export interface BpfMap {
+  ops: bpf_map_ops;
+  map_type: number;
+  key_size: number;
+  value_size: number;
+  max_entries: number;
+  map_flags: number;
+  map_extra: bigint;
+  numa_node: number;
+  /** The name as the kernel keeps it (NUL-terminated within 16 bytes). */
+  name: string;
+  /** Set by the syscall layer when it allocates an id (`bpf_map_alloc_id`). */
+  id: number;
+  /** `map->refcnt`: fds, pins, programs, outer maps. */
+  refcnt: number;
+  /** `map->usercnt`: user references (fds, pins); prog_array clears at zero. */
+  usercnt: number;
+  /** `map->frozen`. */
+  frozen: boolean;
+  /** Programs of the map's owner (`map->owner`) for prog_array: type and JITed-ness. */
+  owner?: { type: number; jited: boolean };
+  env: BpfMapEnv;
+  /** Called once when the last reference is dropped (the syscall layer frees the id). */
+  onFree?: (map: BpfMap) => void;
+}
+
+/** `bpf_map_inc`. */
+export function bpf_map_inc(map: BpfMap): void {
+  map.refcnt++;
+}
+
+/** `bpf_map_put`: drop a reference; at zero, free the map and its id. */
+export function bpf_map_put(map: BpfMap): void {
+  if (--map.refcnt === 0) {
+    map.ops.map_free(map);
+    map.onFree?.(map);
+  }
+}

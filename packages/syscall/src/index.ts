@@ -1,0 +1,5 @@
+/**
+ * @bpf-internals/syscall (work in progress).
+ * @module
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @bpf-internals/verifier (work in progress).
+ * @module
+ */
+export {};
