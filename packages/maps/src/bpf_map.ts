@@ -41,6 +41,17 @@ export interface BpfMapEnv {
   smp_processor_id(): number;
   /** Random seed source for hash maps without BPF_F_ZERO_SEED (`get_random_u32`). */
   get_random_u32(): number;
+  /**
+   * `capable(cap)` of the creating task (e.g. CAP_SYS_ADMIN = 21 for BPF_F_ZERO_SEED).
+   * Absent: the task is root and has every capability.
+   */
+  capable?(cap: number): boolean;
+  /**
+   * `bpf_bypass_spec_v1()`: true for privileged creators (root), so arrays keep
+   * their exact max_entries; false rounds arrays up to a power of two (Spectre v1
+   * index masking). Absent: true (root).
+   */
+  readonly bypass_spec_v1?: boolean;
 }
 
 /** Anything refcounted that a map slot can hold (a program in a prog_array, a map in a map-in-map). */
@@ -51,17 +62,46 @@ export interface BpfRefObject {
   put(): void;
 }
 
+/**
+ * What a prog_array slot holds: the program behind an fd, as `bpf_prog_get` returns it.
+ * The fields are the ones arraymap.c reads (`prog->type`, `prog->jited`, `prog->aux->id`).
+ */
+export interface BpfProgRef extends BpfRefObject {
+  /** `prog->aux->id`: what a syscall lookup of a prog_array slot returns. */
+  readonly id: number;
+  /** `prog->type` (resolve_prog_type()). */
+  readonly type: number;
+  /** `prog->jited`. */
+  readonly jited: boolean;
+  /** `prog->aux->is_extended`: an freplace target cannot be a tail-call callee (-EBUSY). */
+  readonly is_extended?: boolean;
+  /** `prog->aux->prog_array_member_cnt`, kept by prog_fd_array_get_ptr/put_ptr. */
+  prog_array_member_cnt?: number;
+}
+
 /** Resolves a user fd for `map_fd_get_ptr` (prog_array, map-in-map); the syscall layer provides it. */
 export interface BpfFdResolver {
   /** The object behind `fd` with a new reference taken, or a negative errno (-EBADF, -EINVAL). */
   get(fd: number, want: 'prog' | 'map'): BpfRefObject | number;
+  /**
+   * `__bpf_map_get(fdget(fd))`: the map behind `fd` WITHOUT taking a reference, or
+   * -EBADF (no such fd) / -EINVAL (the fd is not a map). Map-in-map needs the map
+   * itself (bpf_map_meta_alloc, bpf_map_fd_get_ptr); without it they answer -EBADF.
+   */
+  map?(fd: number): BpfMap | number;
 }
+
+/** What an fd map slot holds: a program (prog_array) or a map (array/hash of maps). */
+export type BpfFdPtr = BpfRefObject | BpfMap;
 
 export interface bpf_map_ops {
   /** Per-type attribute validation, before allocation. 0 or -errno. */
   map_alloc_check?(attr: BpfMapCreateAttr, env: BpfMapEnv): number;
-  /** Allocate the map, or -errno. */
-  map_alloc(attr: BpfMapCreateAttr, env: BpfMapEnv): BpfMap | number;
+  /**
+   * Allocate the map, or -errno. `fds` resolves `attr.inner_map_fd` for the
+   * map-in-map types (the kernel's bpf_map_meta_alloc does fdget itself).
+   */
+  map_alloc(attr: BpfMapCreateAttr, env: BpfMapEnv, fds?: BpfFdResolver): BpfMap | number;
   /** Free everything (drops the references elements hold). */
   map_free(map: BpfMap): void;
   /** `map_release_uref`: the last user reference went (prog_array clears itself). */
@@ -70,6 +110,17 @@ export interface bpf_map_ops {
   map_get_next_key(map: BpfMap, key: Uint8Array | null, next_key: Uint8Array): number;
   /** A live view of the element's value (this CPU's for per-CPU maps), or null. */
   map_lookup_elem(map: BpfMap, key: Uint8Array): Uint8Array | null;
+  /**
+   * `map_lookup_elem_sys_only`: the lookup the syscall uses when the type has one
+   * (LRU hash: a lookup from user space does not set the LRU reference bit).
+   */
+  map_lookup_elem_sys_only?(map: BpfMap, key: Uint8Array): Uint8Array | null;
+  /**
+   * Model plumbing, no kernel name: what a program's `bpf_map_lookup_elem` on an
+   * array/hash of maps returns (the inner map; the kernel returns the pointer
+   * stored in the slot). Core calls it instead of map_lookup_elem for those types.
+   */
+  map_lookup_fd_ptr?(map: BpfMap, key: Uint8Array): BpfFdPtr | null;
   map_update_elem(map: BpfMap, key: Uint8Array, value: Uint8Array, flags: bigint): number;
   map_delete_elem(map: BpfMap, key: Uint8Array): number;
   map_lookup_and_delete_elem?(map: BpfMap, key: Uint8Array | null, value: Uint8Array, flags: bigint): number;
@@ -78,14 +129,21 @@ export interface bpf_map_ops {
   map_peek_elem?(map: BpfMap, value: Uint8Array): number;
   map_lookup_percpu_elem?(map: BpfMap, key: Uint8Array, cpu: number): Uint8Array | null;
   /** prog_array / map-in-map: resolve the fd stored by user space into the object kept in the slot. */
-  map_fd_get_ptr?(map: BpfMap, fd: number, fds: BpfFdResolver): BpfRefObject | number;
-  map_fd_put_ptr?(map: BpfMap, ptr: BpfRefObject): void;
+  map_fd_get_ptr?(map: BpfMap, fd: number, fds: BpfFdResolver): BpfFdPtr | number;
+  map_fd_put_ptr?(map: BpfMap, ptr: BpfFdPtr, need_defer: boolean): void;
   /** What a syscall lookup of a fd map returns (the object's id). */
-  map_fd_sys_lookup_elem?(ptr: BpfRefObject): number;
+  map_fd_sys_lookup_elem?(ptr: BpfFdPtr): number;
   /** `map_meta_equal`: may `inner` be stored in an outer map whose template is `meta`? */
   map_meta_equal?(meta: BpfMap, inner: BpfMap): boolean;
   /** `map_direct_value_addr`: for BPF_PSEUDO_MAP_VALUE (arrays): the value region and offset check. */
   map_direct_value_addr?(map: BpfMap, off: number): { region: Uint8Array; off: number } | number;
+  /**
+   * `map_mmap`: the bytes user space may mmap(), as one region (BPF_F_MMAPABLE
+   * arrays: the page-aligned value area; ringbuf: consumer page, producer page and
+   * data), or -EINVAL when the map cannot be mapped.
+   */
+  map_mmap?(map: BpfMap): Uint8Array | number;
+  /** `map_check_btf` is not modelled (BTF records are not kept). */
   map_mem_usage?(map: BpfMap): bigint;
 }
 
@@ -111,6 +169,8 @@ export interface BpfMap {
   frozen: boolean;
   /** Programs of the map's owner (`map->owner`) for prog_array: type and JITed-ness. */
   owner?: { type: number; jited: boolean };
+  /** `map->inner_map_meta`: the template of array/hash of maps (bpf_map_meta_alloc). */
+  inner_map_meta?: BpfMap;
   env: BpfMapEnv;
   /** Called once when the last reference is dropped (the syscall layer frees the id). */
   onFree?: (map: BpfMap) => void;

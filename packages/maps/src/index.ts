@@ -3,3 +3,7 @@
  * @module
  */
 export * from './bpf_map.js';
+export * from './bpf_types.js';
+export * from './arraymap.js';
+export * from './map_in_map.js';
+export { createMapEnv, ENOTSUPP, MODEL_MAX_ALLOC } from './internal/common.js';
