@@ -11,3 +11,5 @@ export * from './errno.js';
 export * from './errors.js';
 export * from './btf.js';
 export * from './generated/enums.generated.js';
+export * from './attr.js';
+export * from './structs.js';
