@@ -11,10 +11,11 @@ function prog(insns: BpfInsn[]): bpf_verifier_prog {
   return {
     type: 1,
     expected_attach_type: 0,
+    gpl_compatible: true,
     len: insns.length,
     insnsi: insns.map((i) => ({ ...i })),
     tag: new Uint8Array(8),
-    aux: { used_maps: [], verified_insns: 0, stack_depth: 0, func_cnt: 0, sleepable: false },
+    aux: { used_maps: [], verified_insns: 0, stack_depth: 0, func_cnt: 0, sleepable: false, attach_btf_id: 0 },
   };
 }
 

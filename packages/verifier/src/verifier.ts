@@ -60,7 +60,9 @@ import {
   BPF_SRC,
   BPF_ST,
   BPF_STX,
+  bpf_attach_type,
   bpf_map_type,
+  bpf_prog_type,
   type BpfInsn,
 } from '@bpf-internals/uapi';
 import {
@@ -82,6 +84,7 @@ const EFAULT = 14;
 const EBUSY = 16;
 const EINVAL = 22;
 const EPROTO = 71;
+const ENOTSUPP = 524;
 
 /** `BPF_MAX_SUBPROGS`. */
 export const BPF_MAX_SUBPROGS = 256;
@@ -98,6 +101,7 @@ export const BPF_PROG_LOAD_LOG_TRUE_SIZE_OFF = 140;
 export interface bpf_verifier_prog {
   type: number;
   expected_attach_type: number;
+  gpl_compatible: boolean;
   len: number;
   /** The instructions, rewritten in place (ld_imm64 map fds become map addresses). */
   insnsi: BpfInsn[];
@@ -109,6 +113,8 @@ export interface bpf_verifier_prog {
     /** Stack depth of the main program (`stack_depth` of subprog 0). */
     stack_depth: number;
     func_cnt: number;
+    /** `aux->attach_btf_id` (0: none; the model has no kernel BTF to resolve one). */
+    attach_btf_id: number;
     /** `prog->sleepable` (BPF_F_SLEEPABLE); core keeps it in aux. */
     sleepable: boolean;
   };
@@ -690,6 +696,61 @@ function convert_pseudo_ld_imm64(env: bpf_verifier_env): void {
   }
 }
 
+const T = bpf_prog_type;
+
+/**
+ * `can_be_sleepable`: only program types that run in process context may sleep.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c (can_be_sleepable)
+ */
+function can_be_sleepable(prog: bpf_verifier_prog): boolean {
+  const A = bpf_attach_type;
+  if (prog.type === T.BPF_PROG_TYPE_TRACING) {
+    return ([A.BPF_TRACE_FENTRY, A.BPF_TRACE_FEXIT, A.BPF_MODIFY_RETURN, A.BPF_TRACE_ITER] as number[]).includes(
+      prog.expected_attach_type,
+    );
+  }
+  if (prog.type === T.BPF_PROG_TYPE_LSM) return prog.expected_attach_type !== A.BPF_LSM_CGROUP;
+  return prog.type === T.BPF_PROG_TYPE_KPROBE || prog.type === T.BPF_PROG_TYPE_STRUCT_OPS;
+}
+
+// #region check_attach_btf_id
+/**
+ * `check_attach_btf_id`, up to the point where kernel BTF is needed: syscall programs must be
+ * sleepable, only some types may be, struct_ops needs a GPL-compatible license and a BTF id
+ * (-ENOTSUPP without), tracing/LSM/extension programs need a btf_id. With a btf_id the kernel
+ * resolves the attach target in vmlinux BTF, which the model does not have (not modelled).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c (check_attach_btf_id)
+ */
+export function check_attach_btf_id(env: bpf_verifier_env): number {
+  const prog = env.prog;
+  if (prog.type === T.BPF_PROG_TYPE_SYSCALL) {
+    if (prog.aux.sleepable) return 0;
+    verbose(env, 'Syscall programs can only be sleepable\n');
+    return -EINVAL;
+  }
+  if (prog.aux.sleepable && !can_be_sleepable(prog)) {
+    verbose(env, 'Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable\n');
+    return -EINVAL;
+  }
+  if (prog.type === T.BPF_PROG_TYPE_STRUCT_OPS) {
+    // check_struct_ops_btf_id
+    if (!prog.gpl_compatible) {
+      verbose(env, 'struct ops programs must have a GPL compatible license\n');
+      return -EINVAL;
+    }
+    if (!prog.aux.attach_btf_id) return -ENOTSUPP;
+    return -ENOTSUPP; // resolving struct_ops members needs kernel BTF: not modelled
+  }
+  if (prog.type !== T.BPF_PROG_TYPE_TRACING && prog.type !== T.BPF_PROG_TYPE_LSM && prog.type !== T.BPF_PROG_TYPE_EXT) return 0;
+  // bpf_check_attach_target
+  if (!prog.aux.attach_btf_id) {
+    verbose(env, 'Tracing programs must provide btf_id\n');
+    return -EINVAL;
+  }
+  return -EINVAL; // a btf_id without kernel BTF: not modelled
+}
+// #endregion check_attach_btf_id
+
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() * 1e6 : Date.now() * 1e6);
 
 // #region bpf_check
@@ -727,6 +788,7 @@ export function bpf_check(prog: bpf_verifier_prog, attr: bpf_check_attr, ctx: bp
     ['check_btf_info', () => (attr.func_info_cnt || attr.line_info_cnt ? 0 : check_abnormal_return(env) ? -EINVAL : 0)],
     ['resolve_pseudo_ldimm64', () => resolve_pseudo_ldimm64(env)],
     ['check_cfg', () => check_cfg(env)],
+    ['check_attach_btf_id', () => check_attach_btf_id(env)],
     ['do_check_main', () => do_check_minimal(env)],
   ];
   for (const [fn, pass] of passes) {
