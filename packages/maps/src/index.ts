@@ -6,4 +6,7 @@ export * from './bpf_map.js';
 export * from './bpf_types.js';
 export * from './arraymap.js';
 export * from './map_in_map.js';
+export * from './hashtab.js';
+export * from './jhash.js';
+export * from './bpf_lru_list.js';
 export { createMapEnv, ENOTSUPP, MODEL_MAX_ALLOC } from './internal/common.js';
