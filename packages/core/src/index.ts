@@ -1,5 +1,19 @@
 /**
- * @bpf-internals/core (work in progress).
+ * @bpf-internals/core: the interpreter (`___bpf_prog_run`), the memory model, the helpers,
+ * the disassembler and PROG_TEST_RUN.
+ * Mirrors kernel/bpf/core.c, kernel/bpf/helpers.c, kernel/bpf/disasm.c and net/bpf/test_run.c
+ * at v6.18: https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c
  * @module
  */
-export {};
+export * from './memory.js';
+export * from './filter.js';
+export * from './core.js';
+export * from './interp.js';
+export * from './ldimm64.js';
+export * from './helpers.js';
+export * from './bpf_trace.js';
+export * from './ringbuf.js';
+export * from './net.js';
+export * from './run_program.js';
+export { sha1 } from './internal/sha1.js';
+export { arg, argMap, argMem, ret32, ret64 } from './internal/args.js';
