@@ -4,86 +4,18 @@
  * Mirrors kernel/bpf/core.c at v6.18:
  * https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c
  *
- * They live here until @bpf-internals/core exports them; then this file re-exports core's.
- * The live 6.18 kernel computes the tag as the first 8 bytes of a SHA-256 (not SHA-1 as in
- * older kernels) of the instructions with map fds zeroed; test/prog-load.test.ts checks it
- * against the host.
+ * The table is core's. The tag lives here because the live 6.18 kernel computes it as the first
+ * 8 bytes of a SHA-256 (not SHA-1 as older kernels did) of the instructions with map fds zeroed;
+ * test/prog-load.test.ts checks it against the host.
  * @module
  */
-import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_ATOMIC,
-  BPF_B,
-  BPF_DW,
-  BPF_H,
-  BPF_IMM,
-  BPF_JMP,
-  BPF_JMP32,
-  BPF_LD,
-  BPF_LDX,
-  BPF_MEM,
-  BPF_MEMSX,
-  BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_VALUE,
-  BPF_ST,
-  BPF_STX,
-  BPF_W,
-  BPF_ABS,
-  BPF_IND,
-  BPF_K,
-  BPF_X,
-  type BpfInsn,
-} from '@bpf-internals/uapi';
-
-const public_insntable: boolean[] = (() => {
-  const t = new Array<boolean>(256).fill(false);
-  const set = (c: number): void => {
-    t[c] = true;
-  };
-  // ALU (32 and 64 bit): the binary ops with both sources; NEG only as BPF_K; END with both
-  // byte orders in BPF_ALU and as BPF_ALU64 | BPF_END | BPF_K (the unconditional bswap).
-  const aluOps = [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x90, 0xa0, 0xb0, 0xc0];
-  for (const cls of [BPF_ALU, BPF_ALU64]) {
-    for (const op of aluOps) for (const src of [BPF_K, BPF_X]) set(cls | op | src);
-    set(cls | 0x80 | BPF_K); // NEG
-  }
-  set(BPF_ALU | 0xd0 | BPF_K);
-  set(BPF_ALU | 0xd0 | BPF_X);
-  set(BPF_ALU64 | 0xd0 | BPF_K);
-  // Jumps: conditional ops with both sources in both classes; CALL and EXIT in JMP; JA in both.
-  const jmpOps = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
-  for (const cls of [BPF_JMP, BPF_JMP32]) {
-    for (const op of jmpOps) for (const src of [BPF_K, BPF_X]) set(cls | op | src);
-    set(cls | 0x00); // JA
-  }
-  set(BPF_JMP | 0x80); // CALL
-  set(BPF_JMP | 0x90); // EXIT
-  set(BPF_JMP | 0xe0); // JCOND (may_goto)
-  // Stores and loads.
-  for (const sz of [BPF_B, BPF_H, BPF_W, BPF_DW]) {
-    set(BPF_STX | BPF_MEM | sz);
-    set(BPF_ST | BPF_MEM | sz);
-    set(BPF_LDX | BPF_MEM | sz);
-    set(BPF_STX | BPF_ATOMIC | sz); // B and H: load-acquire / store-release (6.15+)
-  }
-  for (const sz of [BPF_B, BPF_H, BPF_W]) {
-    set(BPF_LDX | BPF_MEMSX | sz);
-    set(BPF_LD | BPF_ABS | sz); // cBPF carry-over, rewritten
-    set(BPF_LD | BPF_IND | sz);
-  }
-  set(BPF_LD | BPF_IMM | BPF_DW);
-  return t;
-})();
+import { BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, type BpfInsn } from '@bpf-internals/uapi';
 
 /**
- * `bpf_opcode_in_insntable`: is `code` one of the opcodes the interpreter knows (plus the
- * carried-over classic packet loads and may_goto)?
+ * `bpf_opcode_in_insntable`: core's table (kernel/bpf/core.c), re-exported for the verifier tests.
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (bpf_opcode_in_insntable)
  */
-export function bpf_opcode_in_insntable(code: number): boolean {
-  return public_insntable[code & 0xff]!;
-}
+export { bpf_opcode_in_insntable } from '@bpf-internals/core';
 
 const K256 = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,

@@ -61,7 +61,7 @@ function check(insns: BpfInsn[], level = 1, maps: Record<number, BpfMap> = {}) {
     uattr: 0x9000n,
     uattr_size: 168,
     bpf_capable: true,
-    map_get: (fd) => maps[fd] ?? -9,
+    map_from_fd: (fd) => maps[fd] ?? -9,
     map_put: () => {},
   });
   const z = logBuf.indexOf(0);

@@ -28,6 +28,7 @@
  * an upper bound otherwise; `stack depth` counts only direct r10 accesses.
  * @module
  */
+import { BpfMemory, convert_pseudo_ld_imm64, resolve_pseudo_ldimm64 as core_resolve_pseudo_ldimm64 } from '@bpf-internals/core';
 import type { BpfMap } from '@bpf-internals/maps';
 import {
   BPF_ABS,
@@ -44,17 +45,12 @@ import {
   BPF_K,
   BPF_LD,
   BPF_LDX,
-  BPF_MEM,
-  BPF_MEMSX,
   BPF_MODE,
   BPF_OP,
-  BPF_PSEUDO_BTF_ID,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
   BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_IDX,
-  BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE,
   BPF_REG_10,
   BPF_SRC,
@@ -75,23 +71,17 @@ import {
   type BpfLogUserAccess,
   type bpf_verifier_log,
 } from './log.js';
-import { bpf_opcode_in_insntable, bpf_prog_calc_tag } from './insntable.js';
+import { bpf_prog_calc_tag } from './insntable.js';
 
 const EPERM = 1;
 const E2BIG = 7;
 const EBADF = 9;
 const EFAULT = 14;
-const EBUSY = 16;
 const EINVAL = 22;
-const EPROTO = 71;
 const ENOTSUPP = 524;
 
 /** `BPF_MAX_SUBPROGS`. */
 export const BPF_MAX_SUBPROGS = 256;
-/** `MAX_USED_MAPS`: maps one program may reference. */
-export const MAX_USED_MAPS = 64;
-/** `BPF_MAX_VAR_OFF`: largest direct map value offset (1 << 29). */
-export const BPF_MAX_VAR_OFF = 1 << 29;
 /** `BPF_FUNC_tail_call`. */
 const BPF_FUNC_tail_call = 12;
 /** offsetof(union bpf_attr, log_true_size) for BPF_PROG_LOAD. */
@@ -148,14 +138,14 @@ export interface bpf_check_env {
   uattr_size: number;
   /** `bpf_token_capable(token, CAP_BPF)`. */
   bpf_capable: boolean;
-  /** `__bpf_map_get(fd)` with a reference taken (`bpf_map_inc`), or -EBADF / -EINVAL. */
-  map_get(fd: number): BpfMap | number;
+  /** `__bpf_map_get(fd)` without a reference (core's add_used_map_from_fd takes it), or -EBADF / -EINVAL. */
+  map_from_fd(fd: number): BpfMap | number;
   /** `bpf_map_put`, for maps a rejected program does not keep. */
   map_put(map: BpfMap): void;
   /** `btf_get_by_fd`: the model has no BTF objects, so this answers -EBADF or -EINVAL. */
   btf_get_by_fd?(fd: number): number;
-  /** The address `ld_imm64` loads for a map (core's memory model); `off` for direct value access. */
-  map_addr?(map: BpfMap, off: number): bigint;
+  /** The kernel address space maps live in (core's memory model); a fresh one when absent. */
+  mem?: BpfMemory;
   /** `ktime_get_ns()`. */
   ktime_get_ns?(): number;
   trace?(step: VerifierTraceStep): void;
@@ -182,6 +172,7 @@ export interface bpf_verifier_env {
   fd_array: bigint;
   /** `insn_aux_data[i].map_index` / `.map_off` for ld_imm64 of maps. */
   insn_aux_data: { map_index: number; map_off: number }[];
+  mem: BpfMemory;
 }
 
 function verbose(env: bpf_verifier_env, msg: string): void {
@@ -356,138 +347,61 @@ function check_map_prog_compatibility(env: bpf_verifier_env, map: BpfMap): numbe
 }
 
 /**
- * `add_used_map_from_fd`: take the map behind `fd` once per program (a reference is held until
- * the program is freed, or dropped at once if it is rejected); at most MAX_USED_MAPS.
- * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c (add_used_map_from_fd)
+ * The kernel address of a map for the rewritten ld_imm64, in core's memory model: the map
+ * object's region, or the value region plus `off` (BPF_PSEUDO_MAP_VALUE).
  */
-function add_used_map_from_fd(env: bpf_verifier_env, fd: number): { idx: number; reused: boolean } {
-  const map = env.ctx.map_get(fd);
-  if (typeof map === 'number') {
-    verbose(env, `fd ${fd} is not pointing to valid bpf_map\n`);
-    return { idx: map, reused: false };
-  }
-  const i = env.used_maps.indexOf(map);
-  if (i >= 0) {
-    env.ctx.map_put(map); // map_get took a reference the kernel's CLASS(fd) would not keep
-    return { idx: i, reused: true };
-  }
-  if (env.used_maps.length >= MAX_USED_MAPS) {
-    env.ctx.map_put(map);
-    verbose(env, `The total number of maps per program has reached the limit of ${MAX_USED_MAPS}\n`);
-    return { idx: -E2BIG, reused: false };
-  }
-  env.used_maps.push(map);
-  return { idx: env.used_maps.length - 1, reused: false };
+export function bpf_map_kernel_addr(mem: BpfMemory, map: BpfMap, off: number | null): bigint | null {
+  if (off === null) return mem.objectAddr(map, `map '${map.name}'`);
+  const dv = map.ops.map_direct_value_addr?.(map, 0);
+  if (!dv || typeof dv === 'number') return null;
+  return mem.addressOf(dv.region, 'map_value', `value of map '${map.name}'`) + BigInt(off);
 }
 
-/** A stable fake kernel address for a map when core's memory model does not give one. */
-function default_map_addr(map: BpfMap, off: number): bigint {
-  return 0xffff888000000000n + (BigInt(map.id >>> 0) << 20n) + BigInt(off);
+/**
+ * `bpf_map_from_imm`: which used map (and value offset) a rewritten ld_imm64 constant points at,
+ * so BPF_OBJ_GET_INFO_BY_FD can show the map id again.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_map_from_imm)
+ */
+export function bpf_map_from_imm(
+  mem: BpfMemory,
+  used_maps: readonly BpfMap[],
+  addr: bigint,
+): { map: BpfMap; off: number; type: number } | null {
+  for (const map of used_maps) {
+    if (bpf_map_kernel_addr(mem, map, null) === addr) return { map, off: 0, type: BPF_PSEUDO_MAP_FD };
+    const v = bpf_map_kernel_addr(mem, map, 0);
+    if (v !== null && addr >= v && addr < v + BigInt(map.value_size * Math.max(map.max_entries, 1))) {
+      return { map, off: Number(addr - v), type: BPF_PSEUDO_MAP_VALUE };
+    }
+  }
+  return null;
 }
 
 // #region resolve_pseudo_ldimm64
 /**
- * `resolve_pseudo_ldimm64`: compute the tag, then walk every instruction once: reserved LDX
- * fields, well-formed ld_imm64 pairs whose map fds (or fd_array indexes) become map addresses,
- * and "unknown opcode" for anything outside the instruction table.
+ * `resolve_pseudo_ldimm64`: compute the tag (`bpf_prog_calc_tag`), then core's walk over every
+ * instruction (reserved LDX fields, well-formed ld_imm64 pairs whose map fds or fd_array indexes
+ * become map addresses in core's memory model, "unknown opcode"), with this file's
+ * `check_map_prog_compatibility` and the verifier log.
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c (resolve_pseudo_ldimm64)
  */
 export function resolve_pseudo_ldimm64(env: bpf_verifier_env): number {
-  const insns = env.prog.insnsi;
-  const insn_cnt = env.prog.len;
-  env.prog.tag = bpf_prog_calc_tag(insns);
-
-  for (let i = 0; i < insn_cnt; i++) {
-    const insn = insns[i]!;
-    if (
-      BPF_CLASS(insn.code) === BPF_LDX &&
-      ((BPF_MODE(insn.code) !== BPF_MEM && BPF_MODE(insn.code) !== BPF_MEMSX) || insn.imm !== 0)
-    ) {
-      verbose(env, 'BPF_LDX uses reserved fields\n');
-      return -EINVAL;
-    }
-    if (isLdImm64(insn)) {
-      const hi = insns[i + 1];
-      if (i === insn_cnt - 1 || !hi || hi.code !== 0 || hi.dst_reg !== 0 || hi.src_reg !== 0 || hi.off !== 0) {
-        verbose(env, 'invalid bpf_ld_imm64 insn\n');
-        return -EINVAL;
-      }
-      const src = insn.src_reg;
-      if (src === 0 || src === BPF_PSEUDO_FUNC) {
-        i++;
-        continue;
-      }
-      if (src === BPF_PSEUDO_BTF_ID) {
-        // check_pseudo_btf_id needs kernel BTF: not modelled, the variable is not resolved.
-        i++;
-        continue;
-      }
-      const isValue = src === BPF_PSEUDO_MAP_VALUE || src === BPF_PSEUDO_MAP_IDX_VALUE;
-      const isFd = (src === BPF_PSEUDO_MAP_FD || src === BPF_PSEUDO_MAP_IDX) && hi.imm === 0;
-      if (!isValue && !isFd) {
-        verbose(env, 'unrecognized bpf_ld_imm64 insn\n');
-        return -EINVAL;
-      }
-      let fd: number;
-      if (src === BPF_PSEUDO_MAP_IDX_VALUE || src === BPF_PSEUDO_MAP_IDX) {
-        if (env.fd_array === 0n) {
-          verbose(env, 'fd_idx without fd_array is invalid\n');
-          return -EPROTO;
-        }
-        const b = env.ctx.user.copy_from_user(env.fd_array + BigInt(insn.imm >>> 0) * 4n, 4);
-        if (!b) return -EFAULT;
-        fd = new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
-      } else {
-        fd = insn.imm >>> 0;
-      }
-      const { idx, reused } = add_used_map_from_fd(env, fd | 0);
-      if (idx < 0) return idx;
-      const map = env.used_maps[idx]!;
-      env.insn_aux_data[i]!.map_index = idx;
-      const err = check_map_prog_compatibility(env, map);
-      if (err) return err;
-
-      let addr: bigint;
-      if (isFd) {
-        addr = (env.ctx.map_addr ?? default_map_addr)(map, 0);
-      } else {
-        const off = hi.imm >>> 0;
-        if (off >= BPF_MAX_VAR_OFF) {
-          verbose(env, `direct value offset of ${off} is not allowed\n`);
-          return -EINVAL;
-        }
-        if (!map.ops.map_direct_value_addr) {
-          verbose(env, 'no direct value access support for this map type\n');
-          return -EINVAL;
-        }
-        const r = map.ops.map_direct_value_addr(map, off);
-        if (typeof r === 'number') {
-          verbose(env, `invalid access to map value pointer, value_size=${map.value_size} off=${off}\n`);
-          return r;
-        }
-        env.insn_aux_data[i]!.map_off = off;
-        addr = (env.ctx.map_addr ?? default_map_addr)(map, off);
-      }
-      insn.imm = Number(addr & 0xffffffffn) | 0;
-      hi.imm = Number((addr >> 32n) & 0xffffffffn) | 0;
-      if (!reused) {
-        const t = bpf_map_type;
-        const isStorage = map.map_type === t.BPF_MAP_TYPE_CGROUP_STORAGE || map.map_type === t.BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
-        if (isStorage && env.used_maps.some((m, k) => k !== idx && m.map_type === map.map_type)) {
-          verbose(env, 'only one cgroup storage of each type is allowed\n');
-          return -EBUSY;
-        }
-      }
-      i++;
-      continue;
-    }
-    // Basic sanity check before we invest more work here.
-    if (!bpf_opcode_in_insntable(insn.code)) {
-      verbose(env, `unknown opcode ${insn.code.toString(16).padStart(2, '0')}\n`);
-      return -EINVAL;
-    }
-  }
-  return 0;
+  env.prog.tag = bpf_prog_calc_tag(env.prog.insnsi);
+  const user = env.ctx.user;
+  return core_resolve_pseudo_ldimm64(env.prog.insnsi, {
+    mem: env.mem,
+    map_from_fd: (fd) => env.ctx.map_from_fd(fd),
+    fd_array:
+      env.fd_array === 0n
+        ? undefined
+        : (idx) => {
+            const b = user.copy_from_user(env.fd_array + BigInt(idx >>> 0) * 4n, 4);
+            return b ? new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true) : -EFAULT;
+          },
+    used_maps: env.used_maps,
+    log: (line) => verbose(env, `${line}\n`),
+    check_map_prog_compatibility: (map) => check_map_prog_compatibility(env, map),
+  });
 }
 // #endregion resolve_pseudo_ldimm64
 
@@ -683,19 +597,6 @@ function print_verification_stats(env: bpf_verifier_env, verification_time_ns: n
   );
 }
 
-/**
- * `convert_pseudo_ld_imm64`: once the program is accepted, map ld_imm64s become plain 64-bit
- * constant loads (src_reg 0), the address already in place.
- * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c (convert_pseudo_ld_imm64)
- */
-function convert_pseudo_ld_imm64(env: bpf_verifier_env): void {
-  for (const insn of env.prog.insnsi) {
-    if (insn.code !== (BPF_LD | BPF_IMM | BPF_DW)) continue;
-    if (insn.src_reg === BPF_PSEUDO_FUNC) continue;
-    insn.src_reg = 0;
-  }
-}
-
 const T = bpf_prog_type;
 
 /**
@@ -775,6 +676,7 @@ export function bpf_check(prog: bpf_verifier_prog, attr: bpf_check_attr, ctx: bp
     insn_processed: 0,
     fd_array: BigInt.asUintN(64, attr.fd_array),
     insn_aux_data: Array.from({ length: prog.len }, () => ({ map_index: 0, map_off: 0 })),
+    mem: ctx.mem ?? new BpfMemory(),
   };
 
   let ret = bpf_vlog_init(env.log, attr.log_level, attr.log_buf, attr.log_size, ctx.user);
@@ -828,7 +730,7 @@ export function bpf_check(prog: bpf_verifier_prog, attr: bpf_check_attr, ctx: bp
   if (ret === 0 && copied) {
     // the program keeps the references; the pseudo ld_imm64s become plain constants
     prog.aux.used_maps = env.used_maps;
-    if (env.used_maps.length) convert_pseudo_ld_imm64(env);
+    if (env.used_maps.length) convert_pseudo_ld_imm64(env.prog.insnsi);
   } else {
     for (const m of env.used_maps) ctx.map_put(m); // release_maps
   }
