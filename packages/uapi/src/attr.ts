@@ -263,11 +263,11 @@ const mprog = (name: 'tcx' | 'netkit' | 'cgroup', since: string) =>
 const link_create = struct('link_create', [
   union('', [
     field('prog_fd', '__u32', 'the program to link'),
-    field('map_fd', '__u32', 'the struct_ops map to link'),
+    field('map_fd', '__u32', 'the struct_ops map to link', '6.4'),
   ]),
   union('', [
     field('target_fd', '__u32', 'object to attach to (cgroup, netns, perf event, ...)'),
-    field('target_ifindex', '__u32', 'netdev to attach to (xdp, tcx, netkit)', '6.6'),
+    field('target_ifindex', '__u32', 'netdev to attach to (xdp, tcx, netkit)'),
   ]),
   field('attach_type', '__u32', 'one of enum bpf_attach_type'),
   field('flags', '__u32', 'per-type link flags'),

@@ -89,7 +89,7 @@ export const bpf_map_info_decl = struct('', [
   field('btf_id', '__u32', 'id of the map BTF'),
   field('btf_key_type_id', '__u32', 'BTF type id of the key'),
   field('btf_value_type_id', '__u32', 'BTF type id of the value'),
-  field('btf_vmlinux_id', '__u32', 'id of the vmlinux/module BTF of a struct_ops value'),
+  field('btf_vmlinux_id', '__u32', 'id of the vmlinux/module BTF of a struct_ops value', '6.9'),
   field('map_extra', '__u64', 'map_extra given at creation'),
   field('hash', '__aligned_u64', 'in: pointer receiving the SHA-256 of a frozen map\'s contents', '6.18'),
   field('hash_size', '__u32', 'size of hash (SHA256_DIGEST_SIZE)', '6.18'),
@@ -138,7 +138,7 @@ export const bpf_link_info_decl = struct('', [
     ]),
     struct('netns', [field('netns_ino', '__u32', 'netns inode'), field('attach_type', '__u32', 'enum bpf_attach_type')]),
     struct('xdp', [field('ifindex', '__u32', 'netdev')]),
-    struct('struct_ops', [field('map_id', '__u32', 'the struct_ops map')]),
+    struct('struct_ops', [field('map_id', '__u32', 'the struct_ops map')], undefined, '6.4'),
     struct(
       'netfilter',
       [
