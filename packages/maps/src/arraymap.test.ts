@@ -12,30 +12,9 @@ import {
   array_of_maps_map_ops,
   type bpf_array,
 } from './arraymap.js';
-import { createMapEnv } from './internal/common.js';
+import { createMapEnv, mapCreateAttr as attr } from './internal/common.js';
 import { find_map_ops } from './bpf_types.js';
 
-export function attr(a: Partial<BpfMapCreateAttr>): BpfMapCreateAttr {
-  return {
-    map_type: T.BPF_MAP_TYPE_ARRAY,
-    key_size: 4,
-    value_size: 8,
-    max_entries: 4,
-    map_flags: 0,
-    inner_map_fd: 0,
-    numa_node: 0,
-    map_name: new Uint8Array(16),
-    map_ifindex: 0,
-    btf_fd: 0,
-    btf_key_type_id: 0,
-    btf_value_type_id: 0,
-    btf_vmlinux_value_type_id: 0,
-    map_extra: 0n,
-    value_type_btf_obj_fd: 0,
-    map_token_fd: 0,
-    ...a,
-  };
-}
 
 const u32 = (v: number): Uint8Array => new Uint8Array(new Uint32Array([v]).buffer);
 

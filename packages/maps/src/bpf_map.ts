@@ -116,6 +116,12 @@ export interface bpf_map_ops {
    */
   map_lookup_elem_sys_only?(map: BpfMap, key: Uint8Array): Uint8Array | null;
   /**
+   * Model plumbing: when set, the type's map_lookup_elem returns ERR_PTR(this errno)
+   * in the kernel (ringbuf: -ENOTSUPP), which bpf_map_copy_value passes to user space
+   * instead of -ENOENT.
+   */
+  map_lookup_elem_err?: number;
+  /**
    * Model plumbing, no kernel name: what a program's `bpf_map_lookup_elem` on an
    * array/hash of maps returns (the inner map; the kernel returns the pointer
    * stored in the slot). Core calls it instead of map_lookup_elem for those types.

@@ -10,6 +10,8 @@
 import { bpf_map_type } from '@bpf-internals/uapi';
 import type { bpf_map_ops } from './bpf_map.js';
 import { array_map_ops, array_of_maps_map_ops, percpu_array_map_ops, prog_array_map_ops } from './arraymap.js';
+import { queue_map_ops, stack_map_ops } from './queue_stack_maps.js';
+import { ringbuf_map_ops } from './ringbuf.js';
 import { htab_lru_map_ops, htab_lru_percpu_map_ops, htab_map_ops, htab_of_maps_map_ops, htab_percpu_map_ops } from './hashtab.js';
 
 /** Sparse: `bpf_map_types[map_type]` is the type's ops or undefined. */
@@ -23,6 +25,9 @@ export const bpf_map_types: Readonly<Partial<Record<number, bpf_map_ops>>> = {
   [bpf_map_type.BPF_MAP_TYPE_LRU_HASH]: htab_lru_map_ops,
   [bpf_map_type.BPF_MAP_TYPE_LRU_PERCPU_HASH]: htab_lru_percpu_map_ops,
   [bpf_map_type.BPF_MAP_TYPE_HASH_OF_MAPS]: htab_of_maps_map_ops,
+  [bpf_map_type.BPF_MAP_TYPE_QUEUE]: queue_map_ops,
+  [bpf_map_type.BPF_MAP_TYPE_STACK]: stack_map_ops,
+  [bpf_map_type.BPF_MAP_TYPE_RINGBUF]: ringbuf_map_ops,
 };
 
 /** `bpf_map_types[map_type]`, or undefined for an unknown / unmodelled type. */

@@ -9,4 +9,6 @@ export * from './map_in_map.js';
 export * from './hashtab.js';
 export * from './jhash.js';
 export * from './bpf_lru_list.js';
-export { createMapEnv, ENOTSUPP, MODEL_MAX_ALLOC } from './internal/common.js';
+export * from './queue_stack_maps.js';
+export * from './ringbuf.js';
+export { createMapEnv, mapCreateAttr, ENOTSUPP, MODEL_MAX_ALLOC } from './internal/common.js';

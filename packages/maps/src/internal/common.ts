@@ -190,3 +190,26 @@ export function createMapEnv(cpus = 1, opts: Partial<Pick<BpfMapEnv, 'get_random
   };
   return env;
 }
+
+/** A `BpfMapCreateAttr` with everything zero but what `a` sets (BPF_MAP_TYPE_ARRAY, 4-byte key, 8-byte value, 4 entries by default). */
+export function mapCreateAttr(a: Partial<BpfMapCreateAttr> = {}): BpfMapCreateAttr {
+  return {
+    map_type: 2,
+    key_size: 4,
+    value_size: 8,
+    max_entries: 4,
+    map_flags: 0,
+    inner_map_fd: 0,
+    numa_node: 0,
+    map_name: new Uint8Array(16),
+    map_ifindex: 0,
+    btf_fd: 0,
+    btf_key_type_id: 0,
+    btf_value_type_id: 0,
+    btf_vmlinux_value_type_id: 0,
+    map_extra: 0n,
+    value_type_btf_obj_fd: 0,
+    map_token_fd: 0,
+    ...a,
+  };
+}
