@@ -1,5 +1,13 @@
 /**
- * @bpf-internals/jit-riscv (work in progress).
+ * @bpf-internals/jit-riscv: Linux v6.18's RV64 BPF JIT (arch/riscv/net/), an RV64 hart that runs
+ * its images, and a disassembler in GNU objdump's syntax.
+ * https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c
  * @module
  */
-export {};
+export * from './bpf_jit.js';
+export { bpf_jit_emit_insn, bpf_jit_build_prologue, bpf_jit_build_epilogue, bpf_jit_inlines_helper_call, emit_imm, emit_branch, emit_jump_and_link, regmap, bpf_to_rv_reg, BPF_PROBE_MEM, BPF_PROBE_MEMSX, BPF_PROBE_MEM32, BPF_PROBE_ATOMIC, BPF_TAIL_CALL, BPF_NOSPEC } from './bpf_jit_comp64.js';
+export * from './bpf_jit_core.js';
+export * from './layout.js';
+export * from './elf.js';
+export * from './disasm.js';
+export * from './hart.js';
