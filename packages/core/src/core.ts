@@ -26,7 +26,7 @@ import {
 } from '@bpf-internals/uapi';
 import type { BpfMap } from '@bpf-internals/maps';
 import type { bpf_prog, bpf_prog_aux, BpfRunEnv, BpfRunResult } from './filter.js';
-import { sha1 } from './internal/sha1.js';
+import { sha256 } from './internal/sha256.js';
 import { ___bpf_prog_run } from './interp.js';
 
 /** Fields a loader sets when allocating (everything else starts zeroed, as `__GFP_ZERO`). */
@@ -83,6 +83,7 @@ export function bpf_prog_alloc(init: BpfProgInit): bpf_prog {
     insnsi: init.insns.map((i) => ({ ...i })),
     orig_insns: init.orig_insns ?? encodeInsns(init.insns),
     tag: new Uint8Array(BPF_TAG_SIZE),
+    digest: new Uint8Array(32),
     gpl_compatible: init.gpl_compatible ?? false,
     jited: false,
     jit_requested: init.jit_requested ?? false,
@@ -120,9 +121,10 @@ export function bpf_prog_free(prog: bpf_prog): void {
 
 // #region calc-tag
 /**
- * `bpf_prog_calc_tag`: SHA-1 over the instructions, with the imm of map-fd and map-value
- * ld_imm64 pairs zeroed first (fds differ between loads of the same program, and the tag
- * is meant to identify the program). The first 8 bytes of the digest are the tag.
+ * `bpf_prog_calc_tag`: SHA-256 over the instructions (v6.18; SHA-1 before), with the imm of
+ * map-fd and map-value ld_imm64 pairs zeroed first (fds differ between loads of the same
+ * program, and the tag is meant to identify the program). The digest is `prog->digest`;
+ * its first 8 bytes are the tag.
  * Works on `insnsi` before `resolve_pseudo_ldimm64` rewrites the fds (the verifier calls
  * it first thing there).
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (bpf_prog_calc_tag)
@@ -145,7 +147,8 @@ export function bpf_prog_calc_tag(prog: bpf_prog): number {
       was_ld_map = false;
     }
   }
-  prog.tag = sha1(encodeInsns(raw)).slice(0, BPF_TAG_SIZE);
+  prog.digest = sha256(encodeInsns(raw));
+  prog.tag = prog.digest.slice(0, BPF_TAG_SIZE);
   return 0;
 }
 // #endregion calc-tag

@@ -177,8 +177,10 @@ export interface bpf_prog extends BpfRefObject {
   insnsi: BpfInsn[];
   /** The instruction bytes exactly as user space passed them (BPF_OBJ_GET_INFO xlated before rewrites). */
   orig_insns: Uint8Array;
-  /** `tag`: first 8 bytes of SHA-1 over the instructions with map fds zeroed. */
+  /** `tag`: the first 8 bytes of `digest`. */
   tag: Uint8Array;
+  /** `digest`: SHA-256 over the instructions with map fds zeroed (v6.18; SHA-1 before). */
+  digest: Uint8Array;
   gpl_compatible: boolean;
   jited: boolean;
   jit_requested: boolean;

@@ -15,5 +15,5 @@ export * from './bpf_trace.js';
 export * from './ringbuf.js';
 export * from './net.js';
 export * from './run_program.js';
-export { sha1 } from './internal/sha1.js';
+export { sha256 } from './internal/sha256.js';
 export { arg, argMap, argMem, ret32, ret64 } from './internal/args.js';
