@@ -1,0 +1,29 @@
+/**
+ * The program side of @bpf-internals/syscall in one place (syscall part B): BPF_PROG_LOAD,
+ * BPF_PROG_TEST_RUN, BPF_PROG_ATTACH/DETACH/QUERY, BPF_LINK_CREATE/UPDATE/DETACH, program and
+ * link info, the hooks a packet runs through, and the load-path trace.
+ * Mirrors kernel/bpf/syscall.c at v6.18:
+ * https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c
+ *
+ * For syscall.ts: `prog_cmds` maps each program command to its handler with the dispatcher's
+ * signature `(proc, attr, uattr, size)`; index.ts re-exports this module.
+ * @module
+ */
+import { bpf_cmd } from '@bpf-internals/uapi';
+import type { Process } from './process.js';
+import { bpf_prog_load } from './prog.js';
+
+/** A handler as syscall.ts's dispatch table holds it. */
+export type ProgCmdHandler = (proc: Process, attr: Uint8Array, uattr: bigint, size: number) => number;
+
+// #region prog_cmds
+/** The program commands by `enum bpf_cmd` number, for `bpf_cmds` in syscall.ts. */
+export const prog_cmds: Readonly<Record<number, ProgCmdHandler>> = {
+  [bpf_cmd.BPF_PROG_LOAD]: (p, a, u, s) => bpf_prog_load(p, a, u, s),
+};
+// #endregion prog_cmds
+
+export * from './prog.js';
+export * from './prog_info.js';
+export * from './trace.js';
+export * from './runtime.js';
