@@ -4,7 +4,20 @@
  * passes the real verifier, and BPF_PROG_TEST_RUN counts packets per protocol in the map.
  */
 import { describe, expect, it } from 'vitest';
-import { BPF_ATTR_SIZE, bpf_cmd, decodeAttr, encodeAttr, encodeInsns, type AttrCmd, type BpfAttrInput } from '@bpf-internals/uapi';
+import {
+  BPF_ATTR_SIZE,
+  bpf_cmd,
+  bpf_prog_type,
+  cString,
+  decodeAttr,
+  decodeStruct,
+  encodeAttr,
+  encodeInsns,
+  encodeStruct,
+  sizeofStruct,
+  type AttrCmd,
+  type BpfAttrInput,
+} from '@bpf-internals/uapi';
 import { exampleInsns, exampleMapAttr, exampleProg, exampleProgLoadAttr, examplePacket } from '@bpf-internals/loader';
 import { hostBpf, skipReason, type HostBpf } from './host/bpf.js';
 
@@ -63,6 +76,29 @@ describe.skipIf(!host)('the bundled example on the host kernel', () => {
       return new DataView(h.mem.read(value, 8).buffer).getBigUint64(0, true);
     };
     expect([count(17), count(6), count(0)]).toEqual([2n, 1n, 0n]);
+
+    // BPF_OBJ_GET_INFO_BY_FD fills struct bpf_prog_info; decodeStruct reads the kernel's bytes.
+    const infoBuf = h.mem.alloc(1024);
+    const mapIds = h.mem.alloc(8);
+    // Ask for map ids: nr_map_ids is the room at map_ids (in), the count (out).
+    h.mem.write(infoBuf, encodeStruct('bpf_prog_info', { nr_map_ids: 2, map_ids: mapIds }));
+    const get = sys(h, bpf_cmd.BPF_OBJ_GET_INFO_BY_FD, { info: { bpf_fd: load.ret, info_len: 1024, info: infoBuf } });
+    expect(get.ret).toBe(0);
+    // The kernel writes back min(info_len, sizeof(struct bpf_prog_info)).
+    expect(decodeAttr('BPF_OBJ_GET_INFO_BY_FD', get.attr()).info.info_len).toBe(sizeofStruct('bpf_prog_info'));
+    const info = decodeStruct('bpf_prog_info', h.mem.read(infoBuf, sizeofStruct('bpf_prog_info')));
+    expect(info.type).toBe(bpf_prog_type.BPF_PROG_TYPE_SOCKET_FILTER);
+    expect(cString(info.name)).toBe(exampleProg.prog_name);
+    expect(info.gpl_compatible).toBe(1);
+    expect(info.nr_map_ids).toBe(1);
+    expect(info.verified_insns).toBe(13);
+    expect(info.xlated_prog_len % 8).toBe(0);
+    const mapInfoBuf = h.mem.alloc(256);
+    expect(sys(h, bpf_cmd.BPF_OBJ_GET_INFO_BY_FD, { info: { bpf_fd: map, info_len: 256, info: mapInfoBuf } }).ret).toBe(0);
+    const mapInfo = decodeStruct('bpf_map_info', h.mem.read(mapInfoBuf, sizeofStruct('bpf_map_info')));
+    expect(new DataView(h.mem.read(mapIds, 4).buffer).getUint32(0, true)).toBe(mapInfo.id);
+    expect(mapInfo).toMatchObject({ type: exampleMapAttr.map_type, key_size: 4, value_size: 8, max_entries: 256 });
+    expect(cString(mapInfo.name)).toBe(exampleMapAttr.map_name);
     h.close(load.ret);
     h.close(map);
   });

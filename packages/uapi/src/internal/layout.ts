@@ -356,8 +356,13 @@ const S64_MIN = -(1n << 63n);
 const S64_MAX = (1n << 63n) - 1n;
 const utf8 = new TextEncoder();
 
-/** Read one field from `dv` (which spans the struct). */
-export function readField(f: LayoutField, dv: DataView): number | bigint | Uint8Array | number[] {
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Read one field from `dv` (which spans the struct; `u8` is the same bytes, if at hand). */
+export function readField(f: LayoutField, dv: DataView, u8?: Uint8Array): number | bigint | Uint8Array | number[] {
   const o = f.offset;
   switch (f.kind) {
     case 'u':
@@ -369,7 +374,7 @@ export function readField(f: LayoutField, dv: DataView): number | bigint | Uint8
     case 's64':
       return dv.getBigInt64(o, true);
     case 'bytes':
-      return new Uint8Array(dv.buffer.slice(dv.byteOffset + o, dv.byteOffset + o + f.size));
+      return (u8 ?? new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength)).slice(o, o + f.size);
     case 'u32s': {
       const out: number[] = [];
       for (let i = 0; i < f.size; i += 4) out.push(dv.getUint32(o + i, true));
@@ -433,6 +438,12 @@ export function writeField(layout: StructLayout, f: LayoutField, dv: DataView, v
       dv.setBigInt64(o, toBig(layout, f, v, S64_MIN, S64_MAX), true);
       return;
     case 'bytes': {
+      if (typeof v === 'string' && isAscii(v)) {
+        // ASCII (every map and program name in practice): one byte per char, no encoder.
+        if (v.length > f.size) fail(layout, f, `${v.length} bytes do not fit in ${f.ctype}`);
+        for (let i = 0; i < f.size; i++) dv.setUint8(o + i, i < v.length ? v.charCodeAt(i) : 0);
+        return;
+      }
       const bytes = typeof v === 'string' ? utf8.encode(v) : v;
       if (!(bytes instanceof Uint8Array)) fail(layout, f, `expects a string or Uint8Array (${f.ctype})`);
       if (bytes.length > f.size) fail(layout, f, `${bytes.length} bytes do not fit in ${f.ctype}`);
@@ -473,7 +484,7 @@ export function decodeLayout(layout: StructLayout, bytes: Uint8Array): Record<st
   objs[0] = {};
   for (const e of layout.order) {
     if (e.field) {
-      objs[e.field.group]![e.field.name] = readField(e.field, dv);
+      objs[e.field.group]![e.field.name] = readField(e.field, dv, bytes);
     } else {
       const grp = layout.groups[e.group!]!;
       const o: Record<string, unknown> = {};
@@ -490,8 +501,8 @@ export function decodeLayout(layout: StructLayout, bytes: Uint8Array): Record<st
  */
 export function encodeLayout(layout: StructLayout, input: unknown, out: Uint8Array): void {
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const written = new Uint8Array(layout.size);
-  let first: LayoutField[] | undefined;
+  // Union members written so far, to catch two members given different values.
+  let unionWritten: LayoutField[] | undefined;
   const visit = (obj: unknown, group: number) => {
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj) || obj instanceof Uint8Array) {
       const path = layout.groups[group]!.path;
@@ -513,24 +524,20 @@ export function encodeLayout(layout: StructLayout, input: unknown, out: Uint8Arr
       const f = child.field!;
       if (f.inUnion && f.kind !== 'bits') {
         // A union member whose bytes another member already wrote must agree with it.
-        let overlap = false;
-        for (let i = f.offset; i < f.offset + f.size; i++) if (written[i]) overlap = true;
-        if (overlap) {
+        const other = unionWritten?.find((o) => o.offset < f.offset + f.size && f.offset < o.offset + o.size);
+        if (other) {
           const before = out.slice(f.offset, f.offset + f.size);
           writeField(layout, f, dv, v);
-          const same = before.every((b, i) => b === out[f.offset + i]);
-          if (!same) {
-            const other = (first ?? []).find((o) => o.offset < f.offset + f.size && f.offset < o.offset + o.size);
-            fail(layout, f, `conflicts with union member ${layout.name}.${other?.path ?? '?'} written before it`);
+          for (let i = 0; i < f.size; i++) {
+            if (before[i] !== out[f.offset + i]) fail(layout, f, `conflicts with union member ${layout.name}.${other.path} written before it`);
           }
         } else {
           writeField(layout, f, dv, v);
         }
-        written.fill(1, f.offset, f.offset + f.size);
-        (first ??= []).push(f);
+        (unionWritten ??= []).push(f);
       } else {
+        // Not in a union: no other member shares these bytes.
         writeField(layout, f, dv, v);
-        if (f.kind !== 'bits') written.fill(1, f.offset, f.offset + f.size);
       }
     }
   };
