@@ -22,7 +22,13 @@
  * shift amounts are masked to 63 (31 for ALU).
  * @module
  */
-import { MAX_BPF_STACK, MAX_CALL_FRAMES, MAX_TAIL_CALL_CNT, BPF_INSN_SIZE, type BpfInsn } from '@bpf-internals/uapi';
+import {
+  MAX_BPF_STACK,
+  MAX_CALL_FRAMES,
+  MAX_TAIL_CALL_CNT,
+  BPF_INSN_SIZE,
+  type BpfInsn,
+} from '@bpf-internals/uapi';
 import type { BpfMap } from '@bpf-internals/maps';
 import type { bpf_prog, BpfRegs, BpfRunEnv, BpfRunError, BpfRunResult } from './filter.js';
 import { BpfFault, addrOf, type BpfMemory, type Region } from './memory.js';
@@ -49,7 +55,8 @@ const PUBLIC_INSNTABLE = (() => {
   }
   t[0xd4] = t[0xdc] = t[0xd7] = 1; // END to_le, to_be, ALU64 bswap
   for (const cls of [0x05, 0x06]) {
-    for (const op of [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0]) t[cls | op] = t[cls | op | 0x08] = 1;
+    for (const op of [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0])
+      t[cls | op] = t[cls | op | 0x08] = 1;
     t[cls] = 1; // JA
   }
   t[0x85] = t[0x95] = 1; // CALL, EXIT
@@ -129,7 +136,8 @@ export function bpf_prog_predecode(
     if (cls === 0x04 || cls === 0x07) {
       if (d === 10) return invalid(i, 'frame pointer is read only');
       if (op === 0xd0) {
-        if (s !== 0 || off !== 0 || (imm !== 16 && imm !== 32 && imm !== 64)) return invalid(i, 'BPF_END uses reserved fields');
+        if (s !== 0 || off !== 0 || (imm !== 16 && imm !== 32 && imm !== 64))
+          return invalid(i, 'BPF_END uses reserved fields');
       } else if (op === 0x80) {
         if (s !== 0 || off !== 0 || imm !== 0) return invalid(i, 'BPF_NEG uses reserved fields');
       } else {
@@ -160,7 +168,12 @@ export function bpf_prog_predecode(
         const t = i + jo + 1;
         if (t < 0 || t >= n) return invalid(i, `jump out of range from insn ${i} to ${t}`);
         if (op === 0x00 || op === 0xe0) {
-          if (d !== 0 || s !== 0 || (op === 0x00 && cls === 0x05 && imm !== 0) || (cls === 0x06 && off !== 0)) {
+          if (
+            d !== 0 ||
+            s !== 0 ||
+            (op === 0x00 && cls === 0x05 && imm !== 0) ||
+            (cls === 0x06 && off !== 0)
+          ) {
             return invalid(i, 'BPF_JA uses reserved fields');
           }
         } else if (!isX && s !== 0) return invalid(i, 'BPF_JMP/JMP32 uses reserved fields');
@@ -176,7 +189,8 @@ export function bpf_prog_predecode(
         const ok =
           imm === 0x100 || imm === 0x110
             ? true
-            : (sz === 0x00 || sz === 0x18) && [0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1].includes(imm);
+            : (sz === 0x00 || sz === 0x18) &&
+              [0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1].includes(imm);
         if (!ok) return invalid(i, `BPF_ATOMIC uses invalid atomic opcode ${hex2(imm)}`);
         if (imm === 0x100 && d === 10) return invalid(i, 'frame pointer is read only');
       } else if (imm !== 0) return invalid(i, 'BPF_STX uses reserved fields');
@@ -186,7 +200,7 @@ export function bpf_prog_predecode(
       if (!y || y.code !== 0 || y.dst_reg !== 0 || y.src_reg !== 0 || y.off !== 0 || off !== 0) {
         return invalid(i, 'invalid bpf_ld_imm64 insn');
       }
-      let v: bigint | undefined = ((BigInt(y.imm >>> 0) << 32n) | BigInt(imm >>> 0));
+      let v: bigint | undefined = (BigInt(y.imm >>> 0) << 32n) | BigInt(imm >>> 0);
       if (s === 1 || s === 2 || s === 5 || s === 6) {
         const res = s <= 2 ? opts.map_by_fd : opts.map_by_idx;
         if (res) {
@@ -196,7 +210,8 @@ export function bpf_prog_predecode(
           if (s === 1 || s === 5) v = mem.objectAddr(map, `map '${map.name}'`);
           else {
             const dv = map.ops.map_direct_value_addr?.(map, y.imm >>> 0);
-            if (dv === undefined || typeof dv === 'number') return invalid(i, 'no direct value access support for this map type');
+            if (dv === undefined || typeof dv === 'number')
+              return invalid(i, 'no direct value access support for this map type');
             v = mem.addressOf(dv.region, 'map_value', `value of map '${map.name}'`) + BigInt(y.imm >>> 0);
           }
         }
@@ -221,7 +236,8 @@ export function bpf_prog_predecode(
       continue;
     } else if (cls === 0x00) {
       // LD_ABS / LD_IND: implicit r6 = skb, result in r0.
-      if (d !== 0 || off !== 0 || ((code & 0xe0) === 0x20 && s !== 0)) return invalid(i, 'BPF_LD_[ABS|IND] uses reserved fields');
+      if (d !== 0 || off !== 0 || ((code & 0xe0) === 0x20 && s !== 0))
+        return invalid(i, 'BPF_LD_[ABS|IND] uses reserved fields');
     }
     if (cls === 0x05 && op === 0x80 && s === 0 && imm === FUNC_TAIL_CALL) c = 0xf5;
     P[i * 4] = c | (d << 8) | (s << 12);
@@ -275,7 +291,15 @@ function setBig(L: Int32Array, H: Int32Array, d: number, v: bigint): void {
  * 64-bit div/mod (`div64_u64`, `div64_s64`, `div64_u64_rem`): by zero as RFC 9669 and the
  * verifier's patch (quotient 0, remainder dst), LLONG_MIN / -1 as the wrap-around.
  */
-function divmod64(L: Int32Array, H: Int32Array, d: number, bl: number, bh: number, signed: boolean, mod: boolean): void {
+function divmod64(
+  L: Int32Array,
+  H: Int32Array,
+  d: number,
+  bl: number,
+  bh: number,
+  signed: boolean,
+  mod: boolean,
+): void {
   const al = L[d]!;
   const ah = H[d]!;
   if (bl === 0 && bh === 0) {
@@ -329,7 +353,7 @@ function divmod32(a: number, b: number, signed: boolean, mod: boolean): number {
 }
 
 function bswap32(x: number): number {
-  return ((x >>> 24) | ((x >> 8) & 0xff00) | ((x << 8) & 0xff0000) | (x << 24)) | 0;
+  return (x >>> 24) | ((x >> 8) & 0xff00) | ((x << 8) & 0xff0000) | (x << 24) | 0;
 }
 
 // ---- Memory slow paths --------------------------------------------------------------------------
@@ -345,7 +369,15 @@ let sHi = 0;
  * A load that missed the per-instruction cache: find the region, apply context
  * rewrites, fault if nothing is there. Result in sLo/sHi.
  */
-function loadSlow(pd: Predecoded, mem: BpfMemory, pc: number, ah: number, a: number, size: number, sx: boolean): void {
+function loadSlow(
+  pd: Predecoded,
+  mem: BpfMemory,
+  pc: number,
+  ah: number,
+  a: number,
+  size: number,
+  sx: boolean,
+): void {
   if (a < 0 || a > 0xffffffff) {
     const v = BigInt.asUintN(64, toBig(ah, 0) + BigInt(a));
     ah = Number(v >> 32n) | 0;
@@ -395,7 +427,16 @@ function loadSlow(pd: Predecoded, mem: BpfMemory, pc: number, ah: number, a: num
 }
 
 /** A store that missed the cache. `vl`/`vh` are the value's halves. */
-function storeSlow(pd: Predecoded, mem: BpfMemory, pc: number, ah: number, a: number, size: number, vl: number, vh: number): void {
+function storeSlow(
+  pd: Predecoded,
+  mem: BpfMemory,
+  pc: number,
+  ah: number,
+  a: number,
+  size: number,
+  vl: number,
+  vh: number,
+): void {
   if (a < 0 || a > 0xffffffff) {
     const v = BigInt.asUintN(64, toBig(ah, 0) + BigInt(a));
     ah = Number(v >> 32n) | 0;
@@ -422,7 +463,8 @@ function storeSlow(pd: Predecoded, mem: BpfMemory, pc: number, ah: number, a: nu
         return;
     }
   }
-  if (r !== null && r.writable && r.access !== undefined && r.access.store(a - r.lo, size, toBig(vh, vl))) return;
+  if (r !== null && r.writable && r.access !== undefined && r.access.store(a - r.lo, size, toBig(vh, vl)))
+    return;
   throw mem.fault(ah, a, size, true, pc, r);
 }
 
@@ -431,7 +473,18 @@ function storeSlow(pd: Predecoded, mem: BpfMemory, pc: number, ah: number, a: nu
  * JavaScript is single-threaded, so atomicity is free; what matters is which register
  * gets the old value (src for FETCH and XCHG, r0 for CMPXCHG) and its zero-extension.
  */
-function atomic(pd: Predecoded, mem: BpfMemory, pc: number, L: Int32Array, H: Int32Array, code: number, d: number, s: number, off: number, imm: number): void {
+function atomic(
+  pd: Predecoded,
+  mem: BpfMemory,
+  pc: number,
+  L: Int32Array,
+  H: Int32Array,
+  code: number,
+  d: number,
+  s: number,
+  off: number,
+  imm: number,
+): void {
   const size = SIZES[(code >> 3) & 3]!;
   if (imm === 0x100) {
     // BPF_LOAD_ACQ: dst = *(src + off)
@@ -516,7 +569,13 @@ function ldAbs(env: BpfRunEnv, code: number, L: Int32Array, s: number, imm: numb
 
 // ---- The interpreter ------------------------------------------------------------------------
 
-function err(kind: BpfRunError['kind'], insn: number, message: string, insns: number, fault?: BpfFault): BpfRunResult {
+function err(
+  kind: BpfRunError['kind'],
+  insn: number,
+  message: string,
+  insns: number,
+  fault?: BpfFault,
+): BpfRunResult {
   return { ok: false, error: { kind, insn, message, fault }, insns };
 }
 
@@ -551,7 +610,31 @@ export function ___bpf_prog_run(ctx: bigint, env: BpfRunEnv, prog: bpf_prog): Bp
  * The loop. `L`/`H` hold r0..r10 (and AX) with r1..r5 already set by the caller.
  * Exported for the step-by-step runner (docs) and the benchmark.
  */
-export function interpret(pd0: Predecoded, env: BpfRunEnv, L: Int32Array, H: Int32Array, trace?: (pc: number, L: Int32Array, H: Int32Array) => void): BpfRunResult {
+export function interpret(
+  pd0: Predecoded,
+  env: BpfRunEnv,
+  L: Int32Array,
+  H: Int32Array,
+  trace?: (pc: number, L: Int32Array, H: Int32Array) => void,
+): BpfRunResult {
+  env.insns = 0;
+  try {
+    return run(pd0, env, L, H, trace);
+  } catch (e) {
+    // Slow paths record the count in env.insns before they can throw.
+    if (e instanceof BpfFault) return err('fault', e.insn, e.message, env.insns, e);
+    throw e;
+  }
+}
+
+/** The loop proper: no try/catch here, so V8 keeps its state in registers. */
+function run(
+  pd0: Predecoded,
+  env: BpfRunEnv,
+  L: Int32Array,
+  H: Int32Array,
+  trace?: (pc: number, L: Int32Array, H: Int32Array) => void,
+): BpfRunResult {
   const mem = env.mem;
   let pd = pd0;
   let P = pd.P;
@@ -575,644 +658,661 @@ export function interpret(pd0: Predecoded, env: BpfRunEnv, L: Int32Array, H: Int
   let n = 0;
   const limit = env.insn_limit;
   let loops = BPF_MAX_LOOPS;
-  try {
-    for (;;) {
-      if (++n > limit) {
-        env.insns = n - 1;
-        return err('insn_limit', pc, `instruction limit of ${limit} reached`, n - 1);
-      }
-      if (trace !== undefined) trace(pc, L, H);
-      const k = pc << 2;
-      const w = P[k]!;
-      const d = (w >> 8) & 15;
-      const s = (w >> 12) & 15;
-      pc++;
-      switch (w & 0xff) {
-        // ---- ALU64, immediate ----
-        case 0x07: {
-          const imm = P[k + 2]!;
-          const t = (L[d]! >>> 0) + (imm >>> 0);
-          L[d] = t | 0;
-          H[d] = (H[d]! + (imm >> 31) + (t > 0xffffffff ? 1 : 0)) | 0;
-          break;
-        }
-        case 0x17: {
-          const imm = P[k + 2]!;
-          const t = (L[d]! >>> 0) - (imm >>> 0);
-          L[d] = t | 0;
-          H[d] = (H[d]! - (imm >> 31) - (t < 0 ? 1 : 0)) | 0;
-          break;
-        }
-        case 0x27: {
-          const imm = P[k + 2]!;
-          const al = L[d]!;
-          H[d] = (umulh(al >>> 0, imm >>> 0) + Math.imul(al, imm >> 31) + Math.imul(H[d]!, imm)) | 0;
-          L[d] = Math.imul(al, imm);
-          break;
-        }
-        case 0x37: {
-          const imm = P[k + 2]!;
-          divmod64(L, H, d, imm, imm >> 31, P[k + 1] === 1, false);
-          break;
-        }
-        case 0x97: {
-          const imm = P[k + 2]!;
-          divmod64(L, H, d, imm, imm >> 31, P[k + 1] === 1, true);
-          break;
-        }
-        case 0x47: {
-          const imm = P[k + 2]!;
-          L[d] = L[d]! | imm;
-          H[d] = H[d]! | (imm >> 31);
-          break;
-        }
-        case 0x57: {
-          const imm = P[k + 2]!;
-          L[d] = L[d]! & imm;
-          H[d] = H[d]! & (imm >> 31);
-          break;
-        }
-        case 0xa7: {
-          const imm = P[k + 2]!;
-          L[d] = L[d]! ^ imm;
-          H[d] = H[d]! ^ (imm >> 31);
-          break;
-        }
-        case 0x67:
-          lsh64(L, H, d, P[k + 2]! & 63);
-          break;
-        case 0x77:
-          rsh64(L, H, d, P[k + 2]! & 63);
-          break;
-        case 0xc7:
-          arsh64(L, H, d, P[k + 2]! & 63);
-          break;
-        case 0x87: {
-          const al = L[d]!;
-          L[d] = -al | 0;
-          H[d] = (~H[d]! + (al === 0 ? 1 : 0)) | 0;
-          break;
-        }
-        case 0xb7: {
-          const imm = P[k + 2]!;
-          L[d] = imm;
-          H[d] = imm >> 31;
-          break;
-        }
-        case 0xd7: {
-          // BPF_ALU64 | BPF_END: unconditional bswap (cpu v4).
-          const imm = P[k + 2]!;
-          const al = L[d]!;
-          if (imm === 16) {
-            L[d] = ((al & 0xff) << 8) | ((al >> 8) & 0xff);
-            H[d] = 0;
-          } else if (imm === 32) {
-            L[d] = bswap32(al);
-            H[d] = 0;
-          } else {
-            L[d] = bswap32(H[d]!);
-            H[d] = bswap32(al);
-          }
-          break;
-        }
-        // ---- ALU64, register ----
-        case 0x0f: {
-          const t = (L[d]! >>> 0) + (L[s]! >>> 0);
-          L[d] = t | 0;
-          H[d] = (H[d]! + H[s]! + (t > 0xffffffff ? 1 : 0)) | 0;
-          break;
-        }
-        case 0x1f: {
-          const t = (L[d]! >>> 0) - (L[s]! >>> 0);
-          L[d] = t | 0;
-          H[d] = (H[d]! - H[s]! - (t < 0 ? 1 : 0)) | 0;
-          break;
-        }
-        case 0x2f: {
-          const al = L[d]!;
-          const bl = L[s]!;
-          H[d] = (umulh(al >>> 0, bl >>> 0) + Math.imul(al, H[s]!) + Math.imul(H[d]!, bl)) | 0;
-          L[d] = Math.imul(al, bl);
-          break;
-        }
-        case 0x3f:
-          divmod64(L, H, d, L[s]!, H[s]!, P[k + 1] === 1, false);
-          break;
-        case 0x9f:
-          divmod64(L, H, d, L[s]!, H[s]!, P[k + 1] === 1, true);
-          break;
-        case 0x4f:
-          L[d] = L[d]! | L[s]!;
-          H[d] = H[d]! | H[s]!;
-          break;
-        case 0x5f:
-          L[d] = L[d]! & L[s]!;
-          H[d] = H[d]! & H[s]!;
-          break;
-        case 0xaf:
-          L[d] = L[d]! ^ L[s]!;
-          H[d] = H[d]! ^ H[s]!;
-          break;
-        case 0x6f:
-          lsh64(L, H, d, L[s]! & 63);
-          break;
-        case 0x7f:
-          rsh64(L, H, d, L[s]! & 63);
-          break;
-        case 0xcf:
-          arsh64(L, H, d, L[s]! & 63);
-          break;
-        case 0xbf: {
-          const off = P[k + 1]!;
-          const bl = L[s]!;
-          if (off === 0) {
-            L[d] = bl;
-            H[d] = H[s]!;
-          } else {
-            const v = off === 8 ? (bl << 24) >> 24 : off === 16 ? (bl << 16) >> 16 : bl;
-            L[d] = v;
-            H[d] = v >> 31;
-          }
-          break;
-        }
-        // ---- ALU (32-bit): results zero-extended ----
-        case 0x04:
-          L[d] = (L[d]! + P[k + 2]!) | 0;
-          H[d] = 0;
-          break;
-        case 0x0c:
-          L[d] = (L[d]! + L[s]!) | 0;
-          H[d] = 0;
-          break;
-        case 0x14:
-          L[d] = (L[d]! - P[k + 2]!) | 0;
-          H[d] = 0;
-          break;
-        case 0x1c:
-          L[d] = (L[d]! - L[s]!) | 0;
-          H[d] = 0;
-          break;
-        case 0x24:
-          L[d] = Math.imul(L[d]!, P[k + 2]!);
-          H[d] = 0;
-          break;
-        case 0x2c:
-          L[d] = Math.imul(L[d]!, L[s]!);
-          H[d] = 0;
-          break;
-        case 0x34:
-          L[d] = divmod32(L[d]!, P[k + 2]!, P[k + 1] === 1, false);
-          H[d] = 0;
-          break;
-        case 0x3c:
-          L[d] = divmod32(L[d]!, L[s]!, P[k + 1] === 1, false);
-          H[d] = 0;
-          break;
-        case 0x94:
-          L[d] = divmod32(L[d]!, P[k + 2]!, P[k + 1] === 1, true);
-          H[d] = 0;
-          break;
-        case 0x9c:
-          L[d] = divmod32(L[d]!, L[s]!, P[k + 1] === 1, true);
-          H[d] = 0;
-          break;
-        case 0x44:
-          L[d] = L[d]! | P[k + 2]!;
-          H[d] = 0;
-          break;
-        case 0x4c:
-          L[d] = L[d]! | L[s]!;
-          H[d] = 0;
-          break;
-        case 0x54:
-          L[d] = L[d]! & P[k + 2]!;
-          H[d] = 0;
-          break;
-        case 0x5c:
-          L[d] = L[d]! & L[s]!;
-          H[d] = 0;
-          break;
-        case 0xa4:
-          L[d] = L[d]! ^ P[k + 2]!;
-          H[d] = 0;
-          break;
-        case 0xac:
-          L[d] = L[d]! ^ L[s]!;
-          H[d] = 0;
-          break;
-        case 0x64:
-          L[d] = L[d]! << (P[k + 2]! & 31);
-          H[d] = 0;
-          break;
-        case 0x6c:
-          L[d] = L[d]! << (L[s]! & 31);
-          H[d] = 0;
-          break;
-        case 0x74:
-          L[d] = (L[d]! >>> (P[k + 2]! & 31)) | 0;
-          H[d] = 0;
-          break;
-        case 0x7c:
-          L[d] = (L[d]! >>> (L[s]! & 31)) | 0;
-          H[d] = 0;
-          break;
-        case 0xc4:
-          L[d] = L[d]! >> (P[k + 2]! & 31);
-          H[d] = 0;
-          break;
-        case 0xcc:
-          L[d] = L[d]! >> (L[s]! & 31);
-          H[d] = 0;
-          break;
-        case 0x84:
-          L[d] = -L[d]! | 0;
-          H[d] = 0;
-          break;
-        case 0xb4:
-          L[d] = P[k + 2]!;
-          H[d] = 0;
-          break;
-        case 0xbc: {
-          const off = P[k + 1]!;
-          const bl = L[s]!;
-          L[d] = off === 8 ? (bl << 24) >> 24 : off === 16 ? (bl << 16) >> 16 : bl;
-          H[d] = 0;
-          break;
-        }
-        case 0xd4: {
-          // BPF_END | BPF_TO_LE: on a little-endian machine, a truncation.
-          const imm = P[k + 2]!;
-          if (imm === 16) L[d] = L[d]! & 0xffff;
-          if (imm !== 64) H[d] = 0;
-          break;
-        }
-        case 0xdc: {
-          // BPF_END | BPF_TO_BE: a byte swap of the low 16/32/64 bits.
-          const imm = P[k + 2]!;
-          const al = L[d]!;
-          if (imm === 16) {
-            L[d] = ((al & 0xff) << 8) | ((al >> 8) & 0xff);
-            H[d] = 0;
-          } else if (imm === 32) {
-            L[d] = bswap32(al);
-            H[d] = 0;
-          } else {
-            L[d] = bswap32(H[d]!);
-            H[d] = bswap32(al);
-          }
-          break;
-        }
-        // ---- LD_IMM64 ----
-        case 0x18:
-          L[d] = P[k + 2]!;
-          H[d] = P[k + 3]!;
-          pc++;
-          break;
-        // ---- JMP (64-bit compares) ----
-        case 0x05:
-          pc += P[k + 1]!;
-          break;
-        case 0x15: {
-          const imm = P[k + 2]!;
-          if (L[d] === imm && H[d] === imm >> 31) pc += P[k + 1]!;
-          break;
-        }
-        case 0x1d:
-          if (L[d] === L[s] && H[d] === H[s]) pc += P[k + 1]!;
-          break;
-        case 0x55: {
-          const imm = P[k + 2]!;
-          if (L[d] !== imm || H[d] !== imm >> 31) pc += P[k + 1]!;
-          break;
-        }
-        case 0x5d:
-          if (L[d] !== L[s] || H[d] !== H[s]) pc += P[k + 1]!;
-          break;
-        case 0x45: {
-          const imm = P[k + 2]!;
-          if ((L[d]! & imm) !== 0 || (H[d]! & (imm >> 31)) !== 0) pc += P[k + 1]!;
-          break;
-        }
-        case 0x4d:
-          if ((L[d]! & L[s]!) !== 0 || (H[d]! & H[s]!) !== 0) pc += P[k + 1]!;
-          break;
-        case 0x25:
-        case 0x35:
-        case 0xa5:
-        case 0xb5: {
-          const imm = P[k + 2]!;
-          if (ucmp(w & 0xf0, H[d]! >>> 0, L[d]! >>> 0, (imm >> 31) >>> 0, imm >>> 0)) pc += P[k + 1]!;
-          break;
-        }
-        case 0x2d:
-        case 0x3d:
-        case 0xad:
-        case 0xbd:
-          if (ucmp(w & 0xf0, H[d]! >>> 0, L[d]! >>> 0, H[s]! >>> 0, L[s]! >>> 0)) pc += P[k + 1]!;
-          break;
-        case 0x65:
-        case 0x75:
-        case 0xc5:
-        case 0xd5: {
-          const imm = P[k + 2]!;
-          if (ucmp(w & 0xf0, H[d]!, L[d]! >>> 0, imm >> 31, imm >>> 0)) pc += P[k + 1]!;
-          break;
-        }
-        case 0x6d:
-        case 0x7d:
-        case 0xcd:
-        case 0xdd:
-          if (ucmp(w & 0xf0, H[d]!, L[d]! >>> 0, H[s]!, L[s]! >>> 0)) pc += P[k + 1]!;
-          break;
-        // ---- JMP32 (low 32 bits) ----
-        case 0x06:
-          pc += P[k + 2]!;
-          break;
-        case 0x16:
-          if (L[d] === P[k + 2]) pc += P[k + 1]!;
-          break;
-        case 0x1e:
-          if (L[d] === L[s]) pc += P[k + 1]!;
-          break;
-        case 0x56:
-          if (L[d] !== P[k + 2]) pc += P[k + 1]!;
-          break;
-        case 0x5e:
-          if (L[d] !== L[s]) pc += P[k + 1]!;
-          break;
-        case 0x46:
-          if ((L[d]! & P[k + 2]!) !== 0) pc += P[k + 1]!;
-          break;
-        case 0x4e:
-          if ((L[d]! & L[s]!) !== 0) pc += P[k + 1]!;
-          break;
-        case 0x26:
-        case 0x36:
-        case 0xa6:
-        case 0xb6:
-          if (cmp32(w & 0xf0, L[d]! >>> 0, P[k + 2]! >>> 0)) pc += P[k + 1]!;
-          break;
-        case 0x2e:
-        case 0x3e:
-        case 0xae:
-        case 0xbe:
-          if (cmp32(w & 0xf0, L[d]! >>> 0, L[s]! >>> 0)) pc += P[k + 1]!;
-          break;
-        case 0x66:
-        case 0x76:
-        case 0xc6:
-        case 0xd6:
-          if (cmp32(w & 0xf0, L[d]!, P[k + 2]!)) pc += P[k + 1]!;
-          break;
-        case 0x6e:
-        case 0x7e:
-        case 0xce:
-        case 0xde:
-          if (cmp32(w & 0xf0, L[d]!, L[s]!)) pc += P[k + 1]!;
-          break;
-        // ---- LDX ----
-        case 0x61: {
-          const a = (L[s]! >>> 0) + P[k + 1]!;
-          const r = rc[pc - 1]!;
-          let o: number;
-          if (r !== null && r.hi === H[s] && (o = a - r.lo) >= 0 && o + 4 <= r.size) L[d] = r.dv.getInt32(o, true);
-          else {
-            loadSlow(pd, mem, pc - 1, H[s]!, a, 4, false);
-            L[d] = sLo;
-          }
-          H[d] = 0;
-          break;
-        }
-        case 0x69: {
-          const a = (L[s]! >>> 0) + P[k + 1]!;
-          const r = rc[pc - 1]!;
-          let o: number;
-          if (r !== null && r.hi === H[s] && (o = a - r.lo) >= 0 && o + 2 <= r.size) L[d] = r.dv.getUint16(o, true);
-          else {
-            loadSlow(pd, mem, pc - 1, H[s]!, a, 2, false);
-            L[d] = sLo;
-          }
-          H[d] = 0;
-          break;
-        }
-        case 0x71: {
-          const a = (L[s]! >>> 0) + P[k + 1]!;
-          const r = rc[pc - 1]!;
-          let o: number;
-          if (r !== null && r.hi === H[s] && (o = a - r.lo) >= 0 && o + 1 <= r.size) L[d] = r.bytes[o]!;
-          else {
-            loadSlow(pd, mem, pc - 1, H[s]!, a, 1, false);
-            L[d] = sLo;
-          }
-          H[d] = 0;
-          break;
-        }
-        case 0x79: {
-          const a = (L[s]! >>> 0) + P[k + 1]!;
-          const r = rc[pc - 1]!;
-          let o: number;
-          if (r !== null && r.hi === H[s] && (o = a - r.lo) >= 0 && o + 8 <= r.size) {
-            const dv = r.dv;
-            L[d] = dv.getInt32(o, true);
-            H[d] = dv.getInt32(o + 4, true);
-          } else {
-            loadSlow(pd, mem, pc - 1, H[s]!, a, 8, false);
-            L[d] = sLo;
-            H[d] = sHi;
-          }
-          break;
-        }
-        case 0x81:
-          loadSlow(pd, mem, pc - 1, H[s]!, (L[s]! >>> 0) + P[k + 1]!, 4, true);
-          L[d] = sLo;
-          H[d] = sHi;
-          break;
-        case 0x89:
-          loadSlow(pd, mem, pc - 1, H[s]!, (L[s]! >>> 0) + P[k + 1]!, 2, true);
-          L[d] = sLo;
-          H[d] = sHi;
-          break;
-        case 0x91:
-          loadSlow(pd, mem, pc - 1, H[s]!, (L[s]! >>> 0) + P[k + 1]!, 1, true);
-          L[d] = sLo;
-          H[d] = sHi;
-          break;
-        // ---- ST / STX ----
-        case 0x62:
-        case 0x63: {
-          const a = (L[d]! >>> 0) + P[k + 1]!;
-          const v = (w & 0xff) === 0x62 ? P[k + 2]! : L[s]!;
-          const r = rc[pc - 1]!;
-          let o: number;
-          if (r !== null && r.hi === H[d] && (o = a - r.lo) >= 0 && o + 4 <= r.size) r.dv.setInt32(o, v, true);
-          else storeSlow(pd, mem, pc - 1, H[d]!, a, 4, v, 0);
-          break;
-        }
-        case 0x6a:
-        case 0x6b: {
-          const a = (L[d]! >>> 0) + P[k + 1]!;
-          const v = (w & 0xff) === 0x6a ? P[k + 2]! : L[s]!;
-          const r = rc[pc - 1]!;
-          let o: number;
-          if (r !== null && r.hi === H[d] && (o = a - r.lo) >= 0 && o + 2 <= r.size) r.dv.setInt16(o, v, true);
-          else storeSlow(pd, mem, pc - 1, H[d]!, a, 2, v, 0);
-          break;
-        }
-        case 0x72:
-        case 0x73: {
-          const a = (L[d]! >>> 0) + P[k + 1]!;
-          const v = (w & 0xff) === 0x72 ? P[k + 2]! : L[s]!;
-          const r = rc[pc - 1]!;
-          let o: number;
-          if (r !== null && r.hi === H[d] && (o = a - r.lo) >= 0 && o + 1 <= r.size) r.bytes[o] = v;
-          else storeSlow(pd, mem, pc - 1, H[d]!, a, 1, v, 0);
-          break;
-        }
-        case 0x7a:
-        case 0x7b: {
-          const a = (L[d]! >>> 0) + P[k + 1]!;
-          let vl: number;
-          let vh: number;
-          if ((w & 0xff) === 0x7a) {
-            vl = P[k + 2]!;
-            vh = vl >> 31;
-          } else {
-            vl = L[s]!;
-            vh = H[s]!;
-          }
-          const r = rc[pc - 1]!;
-          let o: number;
-          if (r !== null && r.hi === H[d] && (o = a - r.lo) >= 0 && o + 8 <= r.size) {
-            const dv = r.dv;
-            dv.setInt32(o, vl, true);
-            dv.setInt32(o + 4, vh, true);
-          } else storeSlow(pd, mem, pc - 1, H[d]!, a, 8, vl, vh);
-          break;
-        }
-        case 0xc3:
-        case 0xdb:
-        case 0xcb:
-        case 0xd3:
-          atomic(pd, mem, pc - 1, L, H, w & 0xff, d, s, P[k + 1]!, P[k + 2]!);
-          break;
-        // ---- LD_ABS / LD_IND ----
-        case 0x20:
-        case 0x28:
-        case 0x30:
-        case 0x40:
-        case 0x48:
-        case 0x50:
-          if (!ldAbs(env, w & 0xff, L, s, P[k + 2]!)) {
-            env.insns = n;
-            return { ok: true, r0: 0n, insns: n };
-          }
-          H[0] = 0;
-          break;
-        // ---- may_goto: taken when the loop budget runs out ----
-        case 0xe5:
-          if (loops === 0) pc += P[k + 1]!;
-          else loops--;
-          break;
-        // ---- CALL / EXIT / TAIL_CALL ----
-        case 0x85: {
-          const imm = P[k + 2]!;
-          if (s === 1) {
-            // bpf-to-bpf call: a new frame with its own 512-byte stack.
-            if (depth + 1 >= MAX_CALL_FRAMES) {
-              env.insns = n;
-              return err('call_depth', pc - 1, `the call stack of ${depth + 2} frames is too deep`, n);
-            }
-            const b = depth * 10;
-            for (let r = 0; r < 5; r++) {
-              fSave[b + r] = L[6 + r]!;
-              fSave[b + 5 + r] = H[6 + r]!;
-            }
-            fRet[depth] = pc;
-            fProg[depth] = pd;
-            depth++;
-            const fr = mem.stackFrame(depth, MAX_BPF_STACK);
-            fr.bytes.fill(0);
-            L[10] = (fr.lo + fr.size) | 0;
-            H[10] = fr.hi;
-            pc += imm;
-            break;
-          }
-          const fn = env.helpers[imm];
-          if (fn === undefined) {
-            env.insns = n;
-            return err('unknown_helper', pc - 1, `invalid func unknown#${imm}`, n);
-          }
-          fn(env, regs, pc - 1);
-          if (mem.epoch !== pd.epoch) {
-            rc.fill(null);
-            pd.epoch = mem.epoch;
-          }
-          break;
-        }
-        case 0xf5: {
-          // bpf_tail_call(ctx, prog_array, index): on success, never returns.
-          const map = mem.objectAtHL(H[2]!, L[2]!) as BpfMap | undefined;
-          const index = L[3]! >>> 0;
-          L[0] = 0;
-          H[0] = 0;
-          if (!map || index >= map.max_entries || env.tail_call_cnt >= MAX_TAIL_CALL_CNT) {
-            L[0] = -22;
-            H[0] = -1;
-            break;
-          }
-          env.tail_call_cnt++;
-          const next = prog_array_get(map, index);
-          if (!next) {
-            L[0] = -2;
-            H[0] = -1;
-            break;
-          }
-          const np = predecodeProg(next, mem);
-          if ('message' in np) {
-            env.insns = n;
-            return err('invalid_insn', np.insn, np.message, n);
-          }
-          env.prog = next;
-          pd = np;
-          P = pd.P;
-          rc = pd.rc;
-          if (pd.mem !== mem || pd.epoch !== mem.epoch) {
-            rc.fill(null);
-            pd.mem = mem;
-            pd.epoch = mem.epoch;
-          }
-          pc = 0;
-          break;
-        }
-        case 0x95:
-          if (depth === 0) {
-            env.insns = n;
-            return { ok: true, r0: toBig(H[0]!, L[0]!), insns: n };
-          }
-          depth--;
-          {
-            const b = depth * 10;
-            for (let r = 0; r < 5; r++) {
-              L[6 + r] = fSave[b + r]!;
-              H[6 + r] = fSave[b + 5 + r]!;
-            }
-            pc = fRet[depth]!;
-            if (fProg[depth] !== pd) {
-              pd = fProg[depth]!;
-              P = pd.P;
-              rc = pd.rc;
-            }
-          }
-          break;
-        default:
-          env.insns = n;
-          return err('invalid_insn', pc - 1, `unknown opcode ${hex2(w & 0xff)}`, n);
-      }
+  for (;;) {
+    if (++n > limit) {
+      env.insns = n - 1;
+      return err('insn_limit', pc, `instruction limit of ${limit} reached`, n - 1);
     }
-  } catch (e) {
-    env.insns = n;
-    if (e instanceof BpfFault) return err('fault', e.insn, e.message, n, e);
-    throw e;
+    if (trace !== undefined) trace(pc, L, H);
+    const k = pc << 2;
+    const w = P[k]!;
+    const d = (w >> 8) & 15;
+    const s = (w >> 12) & 15;
+    pc++;
+    switch (w & 0xff) {
+      // ---- ALU64, immediate ----
+      case 0x07: {
+        const imm = P[k + 2]!;
+        const t = (L[d]! >>> 0) + (imm >>> 0);
+        L[d] = t | 0;
+        H[d] = (H[d]! + (imm >> 31) + (t > 0xffffffff ? 1 : 0)) | 0;
+        break;
+      }
+      case 0x17: {
+        const imm = P[k + 2]!;
+        const t = (L[d]! >>> 0) - (imm >>> 0);
+        L[d] = t | 0;
+        H[d] = (H[d]! - (imm >> 31) - (t < 0 ? 1 : 0)) | 0;
+        break;
+      }
+      case 0x27: {
+        const imm = P[k + 2]!;
+        const al = L[d]!;
+        H[d] = (umulh(al >>> 0, imm >>> 0) + Math.imul(al, imm >> 31) + Math.imul(H[d]!, imm)) | 0;
+        L[d] = Math.imul(al, imm);
+        break;
+      }
+      case 0x37: {
+        const imm = P[k + 2]!;
+        divmod64(L, H, d, imm, imm >> 31, P[k + 1] === 1, false);
+        break;
+      }
+      case 0x97: {
+        const imm = P[k + 2]!;
+        divmod64(L, H, d, imm, imm >> 31, P[k + 1] === 1, true);
+        break;
+      }
+      case 0x47: {
+        const imm = P[k + 2]!;
+        L[d] = L[d]! | imm;
+        H[d] = H[d]! | (imm >> 31);
+        break;
+      }
+      case 0x57: {
+        const imm = P[k + 2]!;
+        L[d] = L[d]! & imm;
+        H[d] = H[d]! & (imm >> 31);
+        break;
+      }
+      case 0xa7: {
+        const imm = P[k + 2]!;
+        L[d] = L[d]! ^ imm;
+        H[d] = H[d]! ^ (imm >> 31);
+        break;
+      }
+      case 0x67:
+        lsh64(L, H, d, P[k + 2]! & 63);
+        break;
+      case 0x77:
+        rsh64(L, H, d, P[k + 2]! & 63);
+        break;
+      case 0xc7:
+        arsh64(L, H, d, P[k + 2]! & 63);
+        break;
+      case 0x87: {
+        const al = L[d]!;
+        L[d] = -al | 0;
+        H[d] = (~H[d]! + (al === 0 ? 1 : 0)) | 0;
+        break;
+      }
+      case 0xb7: {
+        const imm = P[k + 2]!;
+        L[d] = imm;
+        H[d] = imm >> 31;
+        break;
+      }
+      case 0xd7: {
+        // BPF_ALU64 | BPF_END: unconditional bswap (cpu v4).
+        const imm = P[k + 2]!;
+        const al = L[d]!;
+        if (imm === 16) {
+          L[d] = ((al & 0xff) << 8) | ((al >> 8) & 0xff);
+          H[d] = 0;
+        } else if (imm === 32) {
+          L[d] = bswap32(al);
+          H[d] = 0;
+        } else {
+          L[d] = bswap32(H[d]!);
+          H[d] = bswap32(al);
+        }
+        break;
+      }
+      // ---- ALU64, register ----
+      case 0x0f: {
+        const t = (L[d]! >>> 0) + (L[s]! >>> 0);
+        L[d] = t | 0;
+        H[d] = (H[d]! + H[s]! + (t > 0xffffffff ? 1 : 0)) | 0;
+        break;
+      }
+      case 0x1f: {
+        const t = (L[d]! >>> 0) - (L[s]! >>> 0);
+        L[d] = t | 0;
+        H[d] = (H[d]! - H[s]! - (t < 0 ? 1 : 0)) | 0;
+        break;
+      }
+      case 0x2f: {
+        const al = L[d]!;
+        const bl = L[s]!;
+        H[d] = (umulh(al >>> 0, bl >>> 0) + Math.imul(al, H[s]!) + Math.imul(H[d]!, bl)) | 0;
+        L[d] = Math.imul(al, bl);
+        break;
+      }
+      case 0x3f:
+        divmod64(L, H, d, L[s]!, H[s]!, P[k + 1] === 1, false);
+        break;
+      case 0x9f:
+        divmod64(L, H, d, L[s]!, H[s]!, P[k + 1] === 1, true);
+        break;
+      case 0x4f:
+        L[d] = L[d]! | L[s]!;
+        H[d] = H[d]! | H[s]!;
+        break;
+      case 0x5f:
+        L[d] = L[d]! & L[s]!;
+        H[d] = H[d]! & H[s]!;
+        break;
+      case 0xaf:
+        L[d] = L[d]! ^ L[s]!;
+        H[d] = H[d]! ^ H[s]!;
+        break;
+      case 0x6f:
+        lsh64(L, H, d, L[s]! & 63);
+        break;
+      case 0x7f:
+        rsh64(L, H, d, L[s]! & 63);
+        break;
+      case 0xcf:
+        arsh64(L, H, d, L[s]! & 63);
+        break;
+      case 0xbf: {
+        const off = P[k + 1]!;
+        const bl = L[s]!;
+        if (off === 0) {
+          L[d] = bl;
+          H[d] = H[s]!;
+        } else {
+          const v = off === 8 ? (bl << 24) >> 24 : off === 16 ? (bl << 16) >> 16 : bl;
+          L[d] = v;
+          H[d] = v >> 31;
+        }
+        break;
+      }
+      // ---- ALU (32-bit): results zero-extended ----
+      case 0x04:
+        L[d] = (L[d]! + P[k + 2]!) | 0;
+        H[d] = 0;
+        break;
+      case 0x0c:
+        L[d] = (L[d]! + L[s]!) | 0;
+        H[d] = 0;
+        break;
+      case 0x14:
+        L[d] = (L[d]! - P[k + 2]!) | 0;
+        H[d] = 0;
+        break;
+      case 0x1c:
+        L[d] = (L[d]! - L[s]!) | 0;
+        H[d] = 0;
+        break;
+      case 0x24:
+        L[d] = Math.imul(L[d]!, P[k + 2]!);
+        H[d] = 0;
+        break;
+      case 0x2c:
+        L[d] = Math.imul(L[d]!, L[s]!);
+        H[d] = 0;
+        break;
+      case 0x34:
+        L[d] = divmod32(L[d]!, P[k + 2]!, P[k + 1] === 1, false);
+        H[d] = 0;
+        break;
+      case 0x3c:
+        L[d] = divmod32(L[d]!, L[s]!, P[k + 1] === 1, false);
+        H[d] = 0;
+        break;
+      case 0x94:
+        L[d] = divmod32(L[d]!, P[k + 2]!, P[k + 1] === 1, true);
+        H[d] = 0;
+        break;
+      case 0x9c:
+        L[d] = divmod32(L[d]!, L[s]!, P[k + 1] === 1, true);
+        H[d] = 0;
+        break;
+      case 0x44:
+        L[d] = L[d]! | P[k + 2]!;
+        H[d] = 0;
+        break;
+      case 0x4c:
+        L[d] = L[d]! | L[s]!;
+        H[d] = 0;
+        break;
+      case 0x54:
+        L[d] = L[d]! & P[k + 2]!;
+        H[d] = 0;
+        break;
+      case 0x5c:
+        L[d] = L[d]! & L[s]!;
+        H[d] = 0;
+        break;
+      case 0xa4:
+        L[d] = L[d]! ^ P[k + 2]!;
+        H[d] = 0;
+        break;
+      case 0xac:
+        L[d] = L[d]! ^ L[s]!;
+        H[d] = 0;
+        break;
+      case 0x64:
+        L[d] = L[d]! << (P[k + 2]! & 31);
+        H[d] = 0;
+        break;
+      case 0x6c:
+        L[d] = L[d]! << (L[s]! & 31);
+        H[d] = 0;
+        break;
+      case 0x74:
+        L[d] = (L[d]! >>> (P[k + 2]! & 31)) | 0;
+        H[d] = 0;
+        break;
+      case 0x7c:
+        L[d] = (L[d]! >>> (L[s]! & 31)) | 0;
+        H[d] = 0;
+        break;
+      case 0xc4:
+        L[d] = L[d]! >> (P[k + 2]! & 31);
+        H[d] = 0;
+        break;
+      case 0xcc:
+        L[d] = L[d]! >> (L[s]! & 31);
+        H[d] = 0;
+        break;
+      case 0x84:
+        L[d] = -L[d]! | 0;
+        H[d] = 0;
+        break;
+      case 0xb4:
+        L[d] = P[k + 2]!;
+        H[d] = 0;
+        break;
+      case 0xbc: {
+        const off = P[k + 1]!;
+        const bl = L[s]!;
+        L[d] = off === 8 ? (bl << 24) >> 24 : off === 16 ? (bl << 16) >> 16 : bl;
+        H[d] = 0;
+        break;
+      }
+      case 0xd4: {
+        // BPF_END | BPF_TO_LE: on a little-endian machine, a truncation.
+        const imm = P[k + 2]!;
+        if (imm === 16) L[d] = L[d]! & 0xffff;
+        if (imm !== 64) H[d] = 0;
+        break;
+      }
+      case 0xdc: {
+        // BPF_END | BPF_TO_BE: a byte swap of the low 16/32/64 bits.
+        const imm = P[k + 2]!;
+        const al = L[d]!;
+        if (imm === 16) {
+          L[d] = ((al & 0xff) << 8) | ((al >> 8) & 0xff);
+          H[d] = 0;
+        } else if (imm === 32) {
+          L[d] = bswap32(al);
+          H[d] = 0;
+        } else {
+          L[d] = bswap32(H[d]!);
+          H[d] = bswap32(al);
+        }
+        break;
+      }
+      // ---- LD_IMM64 ----
+      case 0x18:
+        L[d] = P[k + 2]!;
+        H[d] = P[k + 3]!;
+        pc++;
+        break;
+      // ---- JMP (64-bit compares) ----
+      case 0x05:
+        pc += P[k + 1]!;
+        break;
+      case 0x15: {
+        const imm = P[k + 2]!;
+        if (L[d] === imm && H[d] === imm >> 31) pc += P[k + 1]!;
+        break;
+      }
+      case 0x1d:
+        if (L[d] === L[s] && H[d] === H[s]) pc += P[k + 1]!;
+        break;
+      case 0x55: {
+        const imm = P[k + 2]!;
+        if (L[d] !== imm || H[d] !== imm >> 31) pc += P[k + 1]!;
+        break;
+      }
+      case 0x5d:
+        if (L[d] !== L[s] || H[d] !== H[s]) pc += P[k + 1]!;
+        break;
+      case 0x45: {
+        const imm = P[k + 2]!;
+        if ((L[d]! & imm) !== 0 || (H[d]! & (imm >> 31)) !== 0) pc += P[k + 1]!;
+        break;
+      }
+      case 0x4d:
+        if ((L[d]! & L[s]!) !== 0 || (H[d]! & H[s]!) !== 0) pc += P[k + 1]!;
+        break;
+      case 0x25:
+      case 0x35:
+      case 0xa5:
+      case 0xb5: {
+        const imm = P[k + 2]!;
+        if (ucmp(w & 0xf0, H[d]! >>> 0, L[d]! >>> 0, (imm >> 31) >>> 0, imm >>> 0)) pc += P[k + 1]!;
+        break;
+      }
+      case 0x2d:
+      case 0x3d:
+      case 0xad:
+      case 0xbd:
+        if (ucmp(w & 0xf0, H[d]! >>> 0, L[d]! >>> 0, H[s]! >>> 0, L[s]! >>> 0)) pc += P[k + 1]!;
+        break;
+      case 0x65:
+      case 0x75:
+      case 0xc5:
+      case 0xd5: {
+        const imm = P[k + 2]!;
+        if (ucmp(w & 0xf0, H[d]!, L[d]! >>> 0, imm >> 31, imm >>> 0)) pc += P[k + 1]!;
+        break;
+      }
+      case 0x6d:
+      case 0x7d:
+      case 0xcd:
+      case 0xdd:
+        if (ucmp(w & 0xf0, H[d]!, L[d]! >>> 0, H[s]!, L[s]! >>> 0)) pc += P[k + 1]!;
+        break;
+      // ---- JMP32 (low 32 bits) ----
+      case 0x06:
+        pc += P[k + 2]!;
+        break;
+      case 0x16:
+        if (L[d] === P[k + 2]) pc += P[k + 1]!;
+        break;
+      case 0x1e:
+        if (L[d] === L[s]) pc += P[k + 1]!;
+        break;
+      case 0x56:
+        if (L[d] !== P[k + 2]) pc += P[k + 1]!;
+        break;
+      case 0x5e:
+        if (L[d] !== L[s]) pc += P[k + 1]!;
+        break;
+      case 0x46:
+        if ((L[d]! & P[k + 2]!) !== 0) pc += P[k + 1]!;
+        break;
+      case 0x4e:
+        if ((L[d]! & L[s]!) !== 0) pc += P[k + 1]!;
+        break;
+      case 0x26:
+      case 0x36:
+      case 0xa6:
+      case 0xb6:
+        if (cmp32(w & 0xf0, L[d]! >>> 0, P[k + 2]! >>> 0)) pc += P[k + 1]!;
+        break;
+      case 0x2e:
+      case 0x3e:
+      case 0xae:
+      case 0xbe:
+        if (cmp32(w & 0xf0, L[d]! >>> 0, L[s]! >>> 0)) pc += P[k + 1]!;
+        break;
+      case 0x66:
+      case 0x76:
+      case 0xc6:
+      case 0xd6:
+        if (cmp32(w & 0xf0, L[d]!, P[k + 2]!)) pc += P[k + 1]!;
+        break;
+      case 0x6e:
+      case 0x7e:
+      case 0xce:
+      case 0xde:
+        if (cmp32(w & 0xf0, L[d]!, L[s]!)) pc += P[k + 1]!;
+        break;
+      // ---- LDX ----
+      case 0x61: {
+        const a = (L[s]! >>> 0) + P[k + 1]!;
+        const r = rc[pc - 1]!;
+        let o: number;
+        if (r !== null && r.hi === H[s] && (o = a - r.lo) >= 0 && o + 4 <= r.size)
+          L[d] = r.dv.getInt32(o, true);
+        else {
+          env.insns = n;
+          loadSlow(pd, mem, pc - 1, H[s]!, a, 4, false);
+          L[d] = sLo;
+        }
+        H[d] = 0;
+        break;
+      }
+      case 0x69: {
+        const a = (L[s]! >>> 0) + P[k + 1]!;
+        const r = rc[pc - 1]!;
+        let o: number;
+        if (r !== null && r.hi === H[s] && (o = a - r.lo) >= 0 && o + 2 <= r.size)
+          L[d] = r.dv.getUint16(o, true);
+        else {
+          env.insns = n;
+          loadSlow(pd, mem, pc - 1, H[s]!, a, 2, false);
+          L[d] = sLo;
+        }
+        H[d] = 0;
+        break;
+      }
+      case 0x71: {
+        const a = (L[s]! >>> 0) + P[k + 1]!;
+        const r = rc[pc - 1]!;
+        let o: number;
+        if (r !== null && r.hi === H[s] && (o = a - r.lo) >= 0 && o + 1 <= r.size) L[d] = r.bytes[o]!;
+        else {
+          env.insns = n;
+          loadSlow(pd, mem, pc - 1, H[s]!, a, 1, false);
+          L[d] = sLo;
+        }
+        H[d] = 0;
+        break;
+      }
+      case 0x79: {
+        const a = (L[s]! >>> 0) + P[k + 1]!;
+        const r = rc[pc - 1]!;
+        let o: number;
+        if (r !== null && r.hi === H[s] && (o = a - r.lo) >= 0 && o + 8 <= r.size) {
+          const dv = r.dv;
+          L[d] = dv.getInt32(o, true);
+          H[d] = dv.getInt32(o + 4, true);
+        } else {
+          env.insns = n;
+          loadSlow(pd, mem, pc - 1, H[s]!, a, 8, false);
+          L[d] = sLo;
+          H[d] = sHi;
+        }
+        break;
+      }
+      case 0x81:
+        env.insns = n;
+        loadSlow(pd, mem, pc - 1, H[s]!, (L[s]! >>> 0) + P[k + 1]!, 4, true);
+        L[d] = sLo;
+        H[d] = sHi;
+        break;
+      case 0x89:
+        env.insns = n;
+        loadSlow(pd, mem, pc - 1, H[s]!, (L[s]! >>> 0) + P[k + 1]!, 2, true);
+        L[d] = sLo;
+        H[d] = sHi;
+        break;
+      case 0x91:
+        env.insns = n;
+        loadSlow(pd, mem, pc - 1, H[s]!, (L[s]! >>> 0) + P[k + 1]!, 1, true);
+        L[d] = sLo;
+        H[d] = sHi;
+        break;
+      // ---- ST / STX ----
+      case 0x62:
+      case 0x63: {
+        const a = (L[d]! >>> 0) + P[k + 1]!;
+        const v = (w & 0xff) === 0x62 ? P[k + 2]! : L[s]!;
+        const r = rc[pc - 1]!;
+        let o: number;
+        if (r !== null && r.hi === H[d] && (o = a - r.lo) >= 0 && o + 4 <= r.size) r.dv.setInt32(o, v, true);
+        else {
+          env.insns = n;
+          storeSlow(pd, mem, pc - 1, H[d]!, a, 4, v, 0);
+        }
+        break;
+      }
+      case 0x6a:
+      case 0x6b: {
+        const a = (L[d]! >>> 0) + P[k + 1]!;
+        const v = (w & 0xff) === 0x6a ? P[k + 2]! : L[s]!;
+        const r = rc[pc - 1]!;
+        let o: number;
+        if (r !== null && r.hi === H[d] && (o = a - r.lo) >= 0 && o + 2 <= r.size) r.dv.setInt16(o, v, true);
+        else {
+          env.insns = n;
+          storeSlow(pd, mem, pc - 1, H[d]!, a, 2, v, 0);
+        }
+        break;
+      }
+      case 0x72:
+      case 0x73: {
+        const a = (L[d]! >>> 0) + P[k + 1]!;
+        const v = (w & 0xff) === 0x72 ? P[k + 2]! : L[s]!;
+        const r = rc[pc - 1]!;
+        let o: number;
+        if (r !== null && r.hi === H[d] && (o = a - r.lo) >= 0 && o + 1 <= r.size) r.bytes[o] = v;
+        else {
+          env.insns = n;
+          storeSlow(pd, mem, pc - 1, H[d]!, a, 1, v, 0);
+        }
+        break;
+      }
+      case 0x7a:
+      case 0x7b: {
+        const a = (L[d]! >>> 0) + P[k + 1]!;
+        let vl: number;
+        let vh: number;
+        if ((w & 0xff) === 0x7a) {
+          vl = P[k + 2]!;
+          vh = vl >> 31;
+        } else {
+          vl = L[s]!;
+          vh = H[s]!;
+        }
+        const r = rc[pc - 1]!;
+        let o: number;
+        if (r !== null && r.hi === H[d] && (o = a - r.lo) >= 0 && o + 8 <= r.size) {
+          const dv = r.dv;
+          dv.setInt32(o, vl, true);
+          dv.setInt32(o + 4, vh, true);
+        } else {
+          env.insns = n;
+          storeSlow(pd, mem, pc - 1, H[d]!, a, 8, vl, vh);
+        }
+        break;
+      }
+      case 0xc3:
+      case 0xdb:
+      case 0xcb:
+      case 0xd3:
+        env.insns = n;
+        atomic(pd, mem, pc - 1, L, H, w & 0xff, d, s, P[k + 1]!, P[k + 2]!);
+        break;
+      // ---- LD_ABS / LD_IND ----
+      case 0x20:
+      case 0x28:
+      case 0x30:
+      case 0x40:
+      case 0x48:
+      case 0x50:
+        if (!ldAbs(env, w & 0xff, L, s, P[k + 2]!)) {
+          env.insns = n;
+          return { ok: true, r0: 0n, insns: n };
+        }
+        H[0] = 0;
+        break;
+      // ---- may_goto: taken when the loop budget runs out ----
+      case 0xe5:
+        if (loops === 0) pc += P[k + 1]!;
+        else loops--;
+        break;
+      // ---- CALL / EXIT / TAIL_CALL ----
+      case 0x85: {
+        const imm = P[k + 2]!;
+        if (s === 1) {
+          // bpf-to-bpf call: a new frame with its own 512-byte stack.
+          if (depth + 1 >= MAX_CALL_FRAMES) {
+            env.insns = n;
+            return err('call_depth', pc - 1, `the call stack of ${depth + 2} frames is too deep`, n);
+          }
+          const b = depth * 10;
+          for (let r = 0; r < 5; r++) {
+            fSave[b + r] = L[6 + r]!;
+            fSave[b + 5 + r] = H[6 + r]!;
+          }
+          fRet[depth] = pc;
+          fProg[depth] = pd;
+          depth++;
+          const fr = mem.stackFrame(depth, MAX_BPF_STACK);
+          fr.bytes.fill(0);
+          L[10] = (fr.lo + fr.size) | 0;
+          H[10] = fr.hi;
+          pc += imm;
+          break;
+        }
+        const fn = env.helpers[imm];
+        if (fn === undefined) {
+          env.insns = n;
+          return err('unknown_helper', pc - 1, `invalid func unknown#${imm}`, n);
+        }
+        env.insns = n;
+        fn(env, regs, pc - 1);
+        if (mem.epoch !== pd.epoch) {
+          rc.fill(null);
+          pd.epoch = mem.epoch;
+        }
+        break;
+      }
+      case 0xf5: {
+        // bpf_tail_call(ctx, prog_array, index): on success, never returns.
+        const map = mem.objectAtHL(H[2]!, L[2]!) as BpfMap | undefined;
+        const index = L[3]! >>> 0;
+        L[0] = 0;
+        H[0] = 0;
+        if (!map || index >= map.max_entries || env.tail_call_cnt >= MAX_TAIL_CALL_CNT) {
+          L[0] = -22;
+          H[0] = -1;
+          break;
+        }
+        env.tail_call_cnt++;
+        const next = prog_array_get(map, index);
+        if (!next) {
+          L[0] = -2;
+          H[0] = -1;
+          break;
+        }
+        const np = predecodeProg(next, mem);
+        if ('message' in np) {
+          env.insns = n;
+          return err('invalid_insn', np.insn, np.message, n);
+        }
+        env.prog = next;
+        pd = np;
+        P = pd.P;
+        rc = pd.rc;
+        if (pd.mem !== mem || pd.epoch !== mem.epoch) {
+          rc.fill(null);
+          pd.mem = mem;
+          pd.epoch = mem.epoch;
+        }
+        pc = 0;
+        break;
+      }
+      case 0x95:
+        if (depth === 0) {
+          env.insns = n;
+          return { ok: true, r0: toBig(H[0]!, L[0]!), insns: n };
+        }
+        depth--;
+        {
+          const b = depth * 10;
+          for (let r = 0; r < 5; r++) {
+            L[6 + r] = fSave[b + r]!;
+            H[6 + r] = fSave[b + 5 + r]!;
+          }
+          pc = fRet[depth]!;
+          if (fProg[depth] !== pd) {
+            pd = fProg[depth]!;
+            P = pd.P;
+            rc = pd.rc;
+          }
+        }
+        break;
+      default:
+        env.insns = n;
+        return err('invalid_insn', pc - 1, `unknown opcode ${hex2(w & 0xff)}`, n);
+    }
   }
 }
 // #endregion interpreter
