@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   BPF_ATTR_SIZE,
   CHECK_ATTR,
@@ -54,6 +54,15 @@ describe('union bpf_attr codec', () => {
     expect(cString(a.prog_name)).toBe('count');
     const t = decodeAttr(bpf_cmd.BPF_PROG_TEST_RUN, encodeAttr('BPF_PROG_RUN', { test: { prog_fd: 4, retval: 0xffffffff } }));
     expect(t.test).toMatchObject({ prog_fd: 4, retval: 0xffffffff });
+  });
+
+  it('decoded attrs are typed per command, by name or by enum bpf_cmd number', () => {
+    const b = new Uint8Array(168);
+    expectTypeOf(decodeAttr(bpf_cmd.BPF_PROG_LOAD, b).insns).toEqualTypeOf<bigint>();
+    expectTypeOf(decodeAttr('BPF_PROG_LOAD', b).prog_name).toEqualTypeOf<Uint8Array>();
+    expectTypeOf(decodeAttr(bpf_cmd.BPF_PROG_RUN, b).test.retval).toEqualTypeOf<number>();
+    expectTypeOf(decodeAttr('BPF_LINK_CREATE', b).link_create.kprobe_multi.syms).toEqualTypeOf<bigint>();
+    expect(decodeAttr(bpf_cmd.BPF_PROG_LOAD, b).insns).toBe(0n);
   });
 
   it('a union reads the same bytes under every member name', () => {
