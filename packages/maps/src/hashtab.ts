@@ -60,6 +60,8 @@ const HTAB_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NU
 
 /** sizeof(struct htab_elem) on x86-64 (hash node, LRU node / per-CPU pointer, hash), before the key. */
 export const SIZEOF_HTAB_ELEM = 48;
+/** `HASHTAB_MAP_LOCK_COUNT`: per-CPU recursion counters, one int per CPU each. */
+const HASHTAB_MAP_LOCK_COUNT = 8;
 /** sizeof(struct bucket). */
 const SIZEOF_BUCKET = 16;
 /** sizeof(struct bpf_htab) on v6.18 x86-64 (from the host's BTF). */
@@ -749,8 +751,10 @@ export function htab_map_free(map: BpfMap): void {
 }
 
 /**
- * `htab_map_mem_usage`, approximately: buckets plus elements as the kernel sizes
- * them (v6.18's per-CPU lock counters and allocator caches are not counted).
+ * `htab_map_mem_usage`: what fdinfo's memlock shows: the table, buckets, the
+ * per-CPU `map_locked` counters, and the elements (preallocated: all of them plus
+ * the per-CPU spares; otherwise those in use). Equal to the host's for every
+ * type in test/maps-types.test.ts.
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/hashtab.c (htab_map_mem_usage)
  */
 export function htab_map_mem_usage(map: BpfMap): bigint {
@@ -759,6 +763,7 @@ export function htab_map_mem_usage(map: BpfMap): bigint {
   const value_size = BigInt(round_up(map.value_size, 8));
   const percpu = is_percpu_type(map.map_type);
   let usage = BigInt(SIZEOF_BPF_HTAB) + BigInt(SIZEOF_BUCKET) * BigInt(htab.n_buckets);
+  usage += 4n * ncpus * BigInt(HASHTAB_MAP_LOCK_COUNT);
   if (htab_is_prealloc(htab)) {
     let n = BigInt(map.max_entries);
     const extra = !percpu && !htab.lru;

@@ -13,7 +13,8 @@ describe('queue_stack_map_alloc_check', () => {
     ['max_entries 0 is EINVAL', { max_entries: 0 }, -22],
     ['BPF_F_NO_PREALLOC is EINVAL', { map_flags: 1 }, -22],
     ['a value above KMALLOC_MAX_SIZE is E2BIG', { value_size: (1 << 22) + 1 }, -7],
-    ['max_entries * value_size reaching U32_MAX is E2BIG', { value_size: 4, max_entries: 0x3fffffff }, -7],
+    // 6.12 answered E2BIG here; the 6.18.44 host creates it (probed by hand: a 4 GiB ring, too heavy for the suite)
+    ['max_entries * value_size reaching U32_MAX passes the v6.18 check', { value_size: 4, max_entries: 0x3fffffff }, 0],
   ];
   it.each(rows)('%s', (_n, a, want) => {
     const at = attr({ map_type: T.BPF_MAP_TYPE_QUEUE, key_size: 0, value_size: 4, max_entries: 3, ...a });

@@ -13,7 +13,7 @@
  */
 import { bpf_map_type } from '@bpf-internals/uapi';
 import type { BpfMap, BpfMapCreateAttr, BpfMapEnv, bpf_map_ops } from './bpf_map.js';
-import { BPF_EXIST, BPF_F_ACCESS_MASK, BPF_F_NUMA_NODE, BPF_NOEXIST, E2BIG, EINVAL, ENOENT, ENOMEM, KMALLOC_MAX_SIZE, MODEL_MAX_ALLOC, U32_MAX, bpf_map_flags_access_ok, bpf_map_init_from_attr } from './internal/common.js';
+import { BPF_EXIST, BPF_F_ACCESS_MASK, BPF_F_NUMA_NODE, BPF_NOEXIST, E2BIG, EINVAL, ENOENT, ENOMEM, KMALLOC_MAX_SIZE, MODEL_MAX_ALLOC, bpf_map_flags_access_ok, bpf_map_init_from_attr } from './internal/common.js';
 import { bpf_map_meta_equal } from './map_in_map.js';
 
 const QUEUE_STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
@@ -40,8 +40,8 @@ function queue_stack_map_is_full(qs: bpf_queue_stack): boolean {
 }
 
 /**
- * `queue_stack_map_alloc_check`: key_size must be 0, value non-empty, and
- * max_entries * value_size must fit u32.
+ * `queue_stack_map_alloc_check`: key_size must be 0, value non-empty and at most
+ * KMALLOC_MAX_SIZE.
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/queue_stack_maps.c (queue_stack_map_alloc_check)
  */
 export function queue_stack_map_alloc_check(attr: BpfMapCreateAttr): number {
@@ -56,7 +56,9 @@ export function queue_stack_map_alloc_check(attr: BpfMapCreateAttr): number {
     return EINVAL;
   // bigger values could not be copied through the syscall
   if (value_size > KMALLOC_MAX_SIZE) return E2BIG;
-  if (attr.max_entries >>> 0 >= Math.floor(U32_MAX / value_size)) return E2BIG;
+  // Linux 6.12 also refused max_entries >= U32_MAX / value_size with -E2BIG; v6.18
+  // sizes the ring in u64 and has no such check (the host creates a 0x3fffffff x 4
+  // stack; test/maps-types.test.ts keeps the probe cheap and the unit table records it).
   return 0;
 }
 

@@ -1,0 +1,221 @@
+/**
+ * Differential tests of arrays, queues/stacks and ring buffers: the same
+ * union bpf_attr bytes (uapi's encodeAttr) go to the host's bpf() and, decoded,
+ * to @bpf-internals/maps' ops; errnos, bytes and orders are compared.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bpf_map_type as T, decodeAttr, encodeAttr } from '@bpf-internals/uapi';
+import {
+  bpf_percpu_array_copy,
+  bpf_percpu_array_update,
+  createMapEnv,
+  find_map_ops,
+  type BpfMap,
+  type BpfMapCreateAttr,
+} from '@bpf-internals/maps';
+import { hostBpf, skipReason, type HostBpf } from './host/bpf.js';
+
+const { host } = hostBpf();
+const NCPUS = (() => {
+  try {
+    const s = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    return s.split(',').reduce((n, r) => {
+      const [a, b] = r.split('-').map(Number);
+      return n + (b === undefined ? 1 : b - a + 1);
+    }, 0);
+  } catch {
+    return 1;
+  }
+})();
+
+type CreateFields = Parameters<typeof encodeAttr<'BPF_MAP_CREATE'>>[1];
+
+/** BPF_MAP_CREATE on the host: fd or -errno. */
+function hostCreate(h: HostBpf, f: CreateFields): number {
+  const bytes = encodeAttr('BPF_MAP_CREATE', f);
+  const a = h.mem.alloc(bytes.length);
+  h.mem.write(a, bytes);
+  return h.bpf(0, a, bytes.length);
+}
+
+/** The model from the same bytes: map_alloc_check then map_alloc, as map_create calls them. */
+function modelCreate(f: CreateFields): BpfMap | number {
+  const attr = decodeAttr('BPF_MAP_CREATE', encodeAttr('BPF_MAP_CREATE', f)) as unknown as BpfMapCreateAttr;
+  const ops = find_map_ops(attr.map_type);
+  if (!ops) return -22;
+  const env = createMapEnv(NCPUS);
+  const err = ops.map_alloc_check?.(attr, env) ?? 0;
+  if (err) return err;
+  return ops.map_alloc(attr, env);
+}
+
+/** A map element command on the host; key/value are written to fresh memory (null = NULL). */
+function hostElem(h: HostBpf, cmd: number, fd: number, key: Uint8Array | null, value: Uint8Array | null, flags = 0n): number {
+  const k = key ? h.mem.alloc(Math.max(key.length, 1)) : 0n;
+  if (key) h.mem.write(k, key);
+  const v = value ? h.mem.alloc(Math.max(value.length, 1)) : 0n;
+  if (value) h.mem.write(v, value);
+  const bytes = encodeAttr('BPF_MAP_LOOKUP_ELEM', { map_fd: fd, key: k, value: v, flags } as never);
+  const a = h.mem.alloc(bytes.length);
+  h.mem.write(a, bytes);
+  const r = h.bpf(cmd, a, bytes.length);
+  if (value && r === 0) value.set(h.mem.read(v, value.length));
+  return r;
+}
+
+const LOOKUP = 1;
+const UPDATE = 2;
+const DELETE = 3;
+const NEXT = 4;
+const LOOKUP_AND_DELETE = 21;
+
+const u32 = (v: number): Uint8Array => new Uint8Array(new Uint32Array([v]).buffer);
+
+describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host kernel', () => {
+  const h = host!;
+  const strict = !!host?.strict;
+  const check = (what: string, got: unknown, want: unknown): void => {
+    if (strict) expect(got, what).toEqual(want);
+    else if (JSON.stringify(got) !== JSON.stringify(want)) console.warn(`maps differential (${what}): host ${JSON.stringify(want)}, model ${JSON.stringify(got)}`);
+  };
+
+  const creates: [string, CreateFields][] = [
+    ['array', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 4 }],
+    ['array with key_size 8', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 8, value_size: 8, max_entries: 4 }],
+    ['array with value_size 0', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 0, max_entries: 4 }],
+    ['array with max_entries 0', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 0 }],
+    ['array with BPF_F_NO_PREALLOC', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, map_flags: 1 }],
+    ['mmapable array', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 3, map_flags: 1024 }],
+    ['mmapable percpu array', { map_type: T.BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 4, max_entries: 3, map_flags: 1024 }],
+    ['array with BPF_F_INNER_MAP', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 3, map_flags: 4096 }],
+    ['array with BPF_F_PRESERVE_ELEMS', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 3, map_flags: 2048 }],
+    ['array with RDONLY_PROG|WRONLY_PROG', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 3, map_flags: 384 }],
+    ['array with BPF_F_ZERO_SEED', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 3, map_flags: 64 }],
+    ['percpu array with a 32 KiB + 1 value', { map_type: T.BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 32769, max_entries: 1 }],
+    ['percpu array with a NUMA node', { map_type: T.BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 4, max_entries: 1, map_flags: 4, numa_node: 0 }],
+    ['array with value_size 2^31', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 0x80000000, max_entries: 1 }],
+    ['prog_array with value_size 8', { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 8, max_entries: 1 }],
+    ['prog_array with BPF_F_RDONLY_PROG', { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 1, map_flags: 128 }],
+    ['prog_array', { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 2 }],
+    ['array_of_maps with a bad inner map fd', { map_type: T.BPF_MAP_TYPE_ARRAY_OF_MAPS, key_size: 4, value_size: 4, max_entries: 2, inner_map_fd: 9999 }],
+    ['queue', { map_type: T.BPF_MAP_TYPE_QUEUE, key_size: 0, value_size: 4, max_entries: 4 }],
+    ['queue with a key', { map_type: T.BPF_MAP_TYPE_QUEUE, key_size: 4, value_size: 4, max_entries: 4 }],
+    ['stack with BPF_F_NO_PREALLOC', { map_type: T.BPF_MAP_TYPE_STACK, key_size: 0, value_size: 4, max_entries: 4, map_flags: 1 }],
+    ['stack with a value above KMALLOC_MAX_SIZE', { map_type: T.BPF_MAP_TYPE_STACK, key_size: 0, value_size: (1 << 22) + 1, max_entries: 1 }],
+    ['ringbuf of one page', { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096 }],
+    ['ringbuf of 3 pages', { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 3 * 4096 }],
+    ['ringbuf of half a page', { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 2048 }],
+    ['ringbuf with a key', { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 4, value_size: 0, max_entries: 4096 }],
+    ['ringbuf with a value', { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 4, max_entries: 4096 }],
+    ['ringbuf with BPF_F_NO_PREALLOC', { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096, map_flags: 1 }],
+    ['ringbuf with BPF_F_NUMA_NODE', { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096, map_flags: 4, numa_node: 0 }],
+  ];
+  it.each(creates)('create: %s gives the same errno', (name, f) => {
+    const fd = hostCreate(h, f);
+    if (fd >= 0) h.close(fd);
+    const m = modelCreate(f);
+    check(name, typeof m === 'number' ? m : 0, fd >= 0 ? 0 : fd);
+  });
+
+  it('array element operations answer the same: flags, bounds, delete, get_next_key', () => {
+    const f = { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 12, max_entries: 3 };
+    const fd = hostCreate(h, f);
+    const m = modelCreate(f) as BpfMap;
+    const v = new Uint8Array(12).map((_, i) => i + 1);
+    const steps: [string, () => number, () => number][] = [];
+    for (const [key, flags] of [[0, 0n], [2, 2n], [1, 1n], [3, 0n], [0, 3n], [0, 4n], [0, 1n << 33n]] as [number, bigint][]) {
+      steps.push([`update ${key} flags ${flags}`, () => hostElem(h, UPDATE, fd, u32(key), v, flags), () => m.ops.map_update_elem(m, u32(key), v, flags)]);
+    }
+    steps.push(['delete 0', () => hostElem(h, DELETE, fd, u32(0), null), () => m.ops.map_delete_elem(m, u32(0))]);
+    for (const key of [null, 0, 1, 2, 7]) {
+      const out = new Uint8Array(4);
+      steps.push([
+        `next after ${key}`,
+        () => {
+          const r = hostElem(h, NEXT, fd, key === null ? null : u32(key), out);
+          return r === 0 ? out[0] : r;
+        },
+        () => {
+          const o = new Uint8Array(4);
+          const r = m.ops.map_get_next_key(m, key === null ? null : u32(key), o);
+          return r === 0 ? o[0] : r;
+        },
+      ]);
+    }
+    for (const [name, hf, mf] of steps) check(name, mf(), hf());
+    const hv = new Uint8Array(12);
+    expect(hostElem(h, LOOKUP, fd, u32(2), hv)).toBe(0);
+    check('value bytes', [...m.ops.map_lookup_elem(m, u32(2))!], [...hv]);
+    h.close(fd);
+  });
+
+  it('fdinfo memlock equals map_mem_usage for every modelled type', () => {
+    for (const f of [
+      { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 12, max_entries: 3 },
+      { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 100, max_entries: 1000, map_flags: 1024 },
+      { map_type: T.BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 4, max_entries: 10 },
+      { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 10 },
+      { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 8, max_entries: 1000 },
+      { map_type: T.BPF_MAP_TYPE_HASH, key_size: 6, value_size: 8, max_entries: 10, map_flags: 1 },
+      { map_type: T.BPF_MAP_TYPE_PERCPU_HASH, key_size: 4, value_size: 12, max_entries: 10 },
+      { map_type: T.BPF_MAP_TYPE_LRU_HASH, key_size: 4, value_size: 8, max_entries: 10, map_flags: 2 },
+      { map_type: T.BPF_MAP_TYPE_LRU_PERCPU_HASH, key_size: 4, value_size: 8, max_entries: 10 },
+      { map_type: T.BPF_MAP_TYPE_QUEUE, key_size: 0, value_size: 8, max_entries: 10 },
+      { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 65536 },
+    ] as CreateFields[]) {
+      const fd = hostCreate(h, f);
+      const info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+      const memlock = BigInt(/memlock:\s+(\d+)/.exec(info)![1]);
+      h.close(fd);
+      const m = modelCreate(f) as BpfMap;
+      check(`memlock of type ${f.map_type}`, m.ops.map_mem_usage!(m), memlock);
+    }
+  });
+
+  it('a per-CPU array round-trips round_up(value_size, 8) bytes per possible CPU', () => {
+    const f = { map_type: T.BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 5, max_entries: 2 };
+    const fd = hostCreate(h, f);
+    const m = modelCreate(f) as BpfMap;
+    const v = Uint8Array.from({ length: 8 * NCPUS }, (_, i) => i + 1);
+    check('update', bpf_percpu_array_update(m, u32(1), v, 0n), hostElem(h, UPDATE, fd, u32(1), v));
+    check('update NOEXIST', bpf_percpu_array_update(m, u32(1), v, 1n), hostElem(h, UPDATE, fd, u32(1), v, 1n));
+    const hv = new Uint8Array(8 * NCPUS);
+    const mv = new Uint8Array(8 * NCPUS);
+    check('lookup', bpf_percpu_array_copy(m, u32(1), mv), hostElem(h, LOOKUP, fd, u32(1), hv));
+    check('bytes', [...mv], [...hv]);
+    h.close(fd);
+  });
+
+  // [kind, max_entries, ops: push value / 'pop' / 'peek', with flags]
+  const qs: [string, number, number, (number | 'pop' | 'peek' | [number, bigint])[]][] = [
+    ['queue', T.BPF_MAP_TYPE_QUEUE, 3, [1, 2, 3, 4, 'peek', [5, 2n], 'pop', 'pop', [6, 1n], [7, 3n], 'pop', 'pop', 'pop', 'peek']],
+    ['stack', T.BPF_MAP_TYPE_STACK, 3, [1, 2, 3, 4, 'peek', [5, 2n], 'pop', 'pop', 'pop', 'pop', [6, 0n], [7, 2n], 'peek', 'pop']],
+    ['queue of 1', T.BPF_MAP_TYPE_QUEUE, 1, [1, [2, 2n], 'pop', 'pop', 3, 'peek']],
+  ];
+  it.each(qs)('%s: push/pop/peek order, E2BIG and BPF_EXIST overwrite', (_name, map_type, max_entries, script) => {
+    const f = { map_type, key_size: 0, value_size: 4, max_entries };
+    const fd = hostCreate(h, f);
+    const m = modelCreate(f) as BpfMap;
+    const hostOut: (number | string)[] = [];
+    const modelOut: (number | string)[] = [];
+    for (const step of script) {
+      if (step === 'pop' || step === 'peek') {
+        const hv = new Uint8Array(4);
+        const r = hostElem(h, step === 'pop' ? LOOKUP_AND_DELETE : LOOKUP, fd, null, hv);
+        hostOut.push(r === 0 ? `v${hv[0]}` : r);
+        const mv = new Uint8Array(4);
+        const mr = step === 'pop' ? m.ops.map_pop_elem!(m, mv) : m.ops.map_peek_elem!(m, mv);
+        modelOut.push(mr === 0 ? `v${mv[0]}` : mr);
+      } else {
+        const [val, flags] = typeof step === 'number' ? [step, 0n] : step;
+        hostOut.push(hostElem(h, UPDATE, fd, null, u32(val), flags));
+        modelOut.push(m.ops.map_push_elem!(m, u32(val), flags));
+      }
+    }
+    check('results', modelOut, hostOut);
+    h.close(fd);
+  });
+});
+
+it.skipIf(!!host)(skipReason(), () => {});
