@@ -15,5 +15,6 @@ export * from './bpf_trace.js';
 export * from './ringbuf.js';
 export * from './net.js';
 export * from './run_program.js';
+export * from './disasm.js';
 export { sha256 } from './internal/sha256.js';
 export { arg, argMap, argMem, ret32, ret64 } from './internal/args.js';
