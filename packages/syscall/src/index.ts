@@ -44,7 +44,6 @@ export {
   bpf_token_capable,
   fdResolver,
   AttrView,
-  type BatchIo,
 } from './map_cmds.js';
 export { bpf_obj_get_info_by_fd, bpf_map_get_info_by_fd, info_by_fd, BPF_MAP_INFO_SIZE, type InfoByFd } from './info.js';
 export { bpf_obj_pin_user, bpf_obj_get_user } from './obj.js';

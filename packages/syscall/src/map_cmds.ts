@@ -21,6 +21,7 @@ import {
   bpf_map_inc,
   bpf_map_put,
   find_map_ops,
+  htab_map_lookup_batch,
   type BpfFdPtr,
   type BpfFdResolver,
   type BpfMap,
@@ -362,9 +363,8 @@ export function map_create(proc: Process, attr: Uint8Array): number {
     const err = ops.map_alloc_check(ca, env);
     if (err) return err;
   }
-  // Offload (map_ifindex) is not modelled: no netdev supports it, as on most machines.
-  if (ca.map_ifindex) return EINVAL;
-  if (!ops.map_mem_usage) return EINVAL;
+  // map_ifindex switches to bpf_map_offload_ops, whose map_mem_usage exists.
+  if (!ca.map_ifindex && !ops.map_mem_usage) return EINVAL;
 
   if (token_flag) {
     // bpf_token_get_from_fd: no token objects exist in the model.
@@ -405,6 +405,7 @@ export function map_create(proc: Process, attr: Uint8Array): number {
       if (!bpf_token_capable(proc, CAP_BPF)) return EPERM;
   }
 
+  if (ca.map_ifindex) return bpf_map_offload_map_alloc(ca);
   const map = ops.map_alloc(ca, env, fdResolver(proc.files));
   if (typeof map === 'number') return map;
   map.ops = ops;
@@ -440,6 +441,22 @@ export function map_create(proc: Process, attr: Uint8Array): number {
   return bpf_map_new_fd(proc.files, map, f_flags);
 }
 // #endregion map_create
+
+/** The network devices of the model's machine: only the loopback (ifindex 1). */
+const LOOPBACK_IFINDEX = 1;
+const EOPNOTSUPP = -95;
+
+/**
+ * `bpf_map_offload_map_alloc`: only arrays and hashes can be offloaded, to a
+ * device whose driver implements ndo_bpf. The model's one device, the loopback,
+ * has none (-EOPNOTSUPP); a missing device is -EINVAL.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/offload.c (bpf_map_offload_map_alloc)
+ */
+function bpf_map_offload_map_alloc(attr: BpfMapCreateAttr): number {
+  if (attr.map_type !== T.BPF_MAP_TYPE_ARRAY && attr.map_type !== T.BPF_MAP_TYPE_HASH) return EINVAL;
+  // bpf_dev_offload_check: no such device, or a device without ndo_bpf
+  return attr.map_ifindex === LOOPBACK_IFINDEX ? EOPNOTSUPP : EINVAL;
+}
 
 /** `bpf_map_free` on a create error path: the map never had an id or fd. Returns `err`. */
 function bpf_map_free(map: BpfMap, err: number): number {
@@ -751,47 +768,36 @@ interface BatchOps {
 }
 type BatchFn = (proc: Process, map: BpfMap, a: AttrView, uattr: bigint) => number;
 
-/** Hash maps' own lookup batch (bucket by bucket), when the maps package provides it. */
-type HtabBatch = (map: BpfMap, io: BatchIo, do_delete: boolean) => number;
-/** What a type-specific batch function gets: the attr fields and user memory accessors. */
-export interface BatchIo {
-  in_batch: bigint;
-  out_batch: bigint;
-  keys: bigint;
-  values: bigint;
-  count: number;
-  elem_flags: bigint;
-  flags: bigint;
-  value_size: number;
-  copy_from_user(addr: bigint, len: number): Uint8Array | number;
-  copy_to_user(addr: bigint, bytes: Uint8Array): number;
-  /** put_user(cp, &uattr->batch.count). */
-  put_count(cp: number): number;
-  /** The value copy the syscall uses (per-CPU, fd maps). */
-  copy_value(key: Uint8Array, value: Uint8Array): number;
-}
-
-function batchIo(proc: Process, map: BpfMap, a: AttrView, uattr: bigint): BatchIo {
-  return {
-    in_batch: a.u64(A.in_batch),
-    out_batch: a.u64(A.out_batch),
-    keys: a.u64(A.keys),
-    values: a.u64(A.values),
-    count: a.u32(A.count),
-    elem_flags: a.u64(A.elem_flags),
-    flags: a.u64(A.batch_flags),
-    value_size: bpf_map_value_size(map),
-    copy_from_user: (addr, len) => proc.mem.copy_from_user(addr, len),
-    copy_to_user: (addr, bytes) => proc.mem.copy_to_user(addr, bytes),
-    put_count: (cp) => proc.mem.put_user_u32(uattr + BigInt(A.count), cp),
-    copy_value: (key, value) => bpf_map_copy_value(map, key, value, a.u64(A.elem_flags)),
+/**
+ * `__htab_map_lookup_and_delete_batch`, user-memory half: hashtab.ts walks whole
+ * buckets (`htab_map_lookup_batch`); this copies the bucket cursor in and the
+ * keys, values, `count` and `out_batch` (a u32 bucket index) out, in the kernel's order.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/hashtab.c (__htab_map_lookup_and_delete_batch)
+ */
+function htab_lookup_batch_sys(do_delete: boolean): BatchFn {
+  return (proc, map, a, uattr) => {
+    const elem_flags = a.u64(A.elem_flags);
+    if (elem_flags & ~BigInt(BPF_F_LOCK) || elem_flags & BigInt(BPF_F_LOCK)) return EINVAL;
+    if (a.u64(A.batch_flags)) return EINVAL;
+    const max_count = a.u32(A.count);
+    if (!max_count) return 0;
+    const ucount = uattr + BigInt(A.count);
+    if (proc.mem.put_user_u32(ucount, 0)) return EFAULT;
+    let batch = 0;
+    const ubatch = a.u64(A.in_batch);
+    if (ubatch) {
+      const b = proc.mem.copy_from_user(ubatch, 4);
+      if (typeof b === 'number') return EFAULT;
+      batch = new DataView(b.buffer).getUint32(0, true);
+    }
+    const r = htab_map_lookup_batch(map, batch, max_count, elem_flags, 0n, do_delete);
+    if (r.write_back !== 'all') return r.ret;
+    if (r.total && (proc.mem.copy_to_user(a.u64(A.keys), r.keys) || proc.mem.copy_to_user(a.u64(A.values), r.values))) return EFAULT;
+    const ob = new Uint8Array(4);
+    new DataView(ob.buffer).setUint32(0, r.out_batch, true);
+    if (proc.mem.copy_to_user(a.u64(A.out_batch), ob) || proc.mem.put_user_u32(ucount, r.total)) return EFAULT;
+    return r.ret;
   };
-}
-
-function htabBatch(name: string, do_delete: boolean): BatchFn | undefined {
-  const f = mapsFn<HtabBatch>(name);
-  if (!f) return undefined;
-  return (proc, map, a, uattr) => f(map, batchIo(proc, map, a, uattr), do_delete);
 }
 
 /** `bpf_map_types[t]->map_*_batch` of v6.18 (arraymap.c, hashtab.c, lpm_trie.c). */
@@ -809,11 +815,9 @@ function batch_ops(map: BpfMap): BatchOps {
     case T.BPF_MAP_TYPE_LRU_PERCPU_HASH:
     case T.BPF_MAP_TYPE_HASH_OF_MAPS: {
       // BATCH_OPS(htab): hashtab.c's bucket-wise lookup (and delete), generic update/delete.
-      const look = htabBatch('htab_map_lookup_batch_sys', false) ?? htabBatch('htab_map_lookup_batch', false);
-      const lad = htabBatch('htab_map_lookup_and_delete_batch_sys', true) ?? htabBatch('htab_map_lookup_and_delete_batch', true);
       return {
-        ...(look ? { lookup: look } : {}),
-        ...(lad ? { lookup_and_delete: lad } : {}),
+        lookup: htab_lookup_batch_sys(false),
+        lookup_and_delete: htab_lookup_batch_sys(true),
         update: generic_map_update_batch,
         delete: generic_map_delete_batch,
       };
