@@ -13,7 +13,8 @@ import { REPO_ROOT } from './source-links.js';
 
 const NODE_IMPORT_RE =
   /(?:from\s+|import\s*\(\s*|import\s+)['"](node:[^'"]+|fs|fs\/promises|path|os|url|module|child_process|worker_threads|crypto|util|stream|koffi|playwright-core|tsx[^'"]*)['"]/;
-const NODE_GLOBAL_RE = /\b(?:process\.(?:env|platform|arch|cwd|argv|version|hrtime|memoryUsage)|Buffer\.|__dirname|__filename|require\()/;
+// Buffer is not here: the page installs a small Buffer (theme/runner/buffer-shim.ts) for hex fixtures.
+const NODE_GLOBAL_RE = /\b(?:process\.(?:env|platform|arch|cwd|argv|version|hrtime|memoryUsage)|__dirname|__filename|require\()/;
 const LOCAL_IMPORT_RE = /(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
 
 const memo = new Map<string, string>();

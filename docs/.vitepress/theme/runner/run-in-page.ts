@@ -4,6 +4,7 @@
  * of this, nor chai.
  */
 import { loaders } from 'virtual:bpf-browser-tests';
+import { installBufferShim } from './buffer-shim.js';
 import { collectFile, runFile, type TestResult } from './vitest-shim.js';
 
 export type { TestResult };
@@ -12,6 +13,7 @@ export async function runTestFiles(
   files: readonly string[],
   onResult: (file: string, r: TestResult) => void,
 ): Promise<{ passed: number; failed: number; skipped: number }> {
+  installBufferShim();
   const sum = { passed: 0, failed: 0, skipped: 0 };
   for (const file of files) {
     const load = loaders[file];
