@@ -65,7 +65,9 @@ export function randomProgram(seed: number, n = 40): BpfInsn[] {
         if (r() % 2) out.push(is64 ? BPF_ALU64_IMM(op, d, r() % 64) : BPF_ALU32_IMM(op, d, r() % 32));
         else out.push(is64 ? BPF_ALU64_REG(op, d, s) : BPF_ALU32_REG(op, d, s));
       } else if (op === BPF_DIV || op === BPF_MOD) {
-        if (r() % 2) {
+        // A jump landing between the OR and the division would skip the non-zero guarantee.
+        const landsOnDiv = pending.some((p) => p.at + 1 + p.len === out.length + 1);
+        if (r() % 2 || landsOnDiv) {
           const v = imm() || 7;
           out.push(is64 ? BPF_ALU64_IMM_OFF(op, d, v, signed) : BPF_ALU32_IMM_OFF(op, d, v, signed));
         } else {
