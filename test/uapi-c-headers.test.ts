@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as uapi from '@bpf-internals/uapi';
-import { BPF_ATTR_SIZE_6_1, bpfAttrLayout, uapiStructs, type StructLayout } from '@bpf-internals/uapi';
+import { BPF_ATTR_SIZE_6_1, bpfAttrLayout, bpfAttrSizeAt, sizeofStructAt, uapiStructs, type StructLayout } from '@bpf-internals/uapi';
 
 const TREE = '/work/linux-src/linux-source-6.12';
 interface Header {
@@ -126,10 +126,17 @@ describe.skipIf(!!skip).each(found)('layouts and constants against $name', (h) =
     },
   );
 
-  it('sizeof(union bpf_attr) is 144 in 6.1', () => {
-    const line = measured.get('union bpf_attr|') ?? '';
-    if (h.version[0] === 6 && h.version[1] === 1) expect(line).toBe(`union bpf_attr||${BPF_ATTR_SIZE_6_1}`);
-    else expect(line).toMatch(/^union bpf_attr\|\|\d+$/);
+  it.each(Object.keys(uapiStructs))('sizeof(struct %s) is what the since marks give for this release', (n) => {
+    const want = sizeofStructAt(n as keyof typeof uapiStructs, `${h.version[0]}.${h.version[1]}`);
+    const line = measured.get(`struct ${n}|`);
+    if (want === 0) expect(line).toBeUndefined();
+    else expect(line).toBe(`struct ${n}||${want}`);
+  });
+
+  it('sizeof(union bpf_attr) is what the since marks give for this release (144 in 6.1)', () => {
+    const rel = `${h.version[0]}.${h.version[1]}`;
+    expect(measured.get('union bpf_attr|')).toBe(`union bpf_attr||${bpfAttrSizeAt(rel)}`);
+    if (rel === '6.1') expect(bpfAttrSizeAt(rel)).toBe(BPF_ATTR_SIZE_6_1);
   });
 
   it('opcodes.ts constants equal the header\'s #defines and enums', () => {

@@ -7,6 +7,7 @@ import {
   attrField,
   attrFields,
   attrLastField,
+  bpfAttrSizeAt,
   bpf_cmd,
   cString,
   decodeAttr,
@@ -20,6 +21,18 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 describe('union bpf_attr codec', () => {
   it('sizeof(union bpf_attr) is 168 in v6.18', () => {
     expect(BPF_ATTR_SIZE).toBe(168);
+  });
+
+  it.each([
+    // sizeof(union bpf_attr) per release: 6.1 (Debian 12's header), 6.4 (log_true_size fills
+    // the old padding), 6.9 (prog_token_fd), 6.12 (the source tree), 6.18 (signature, keyring_id)
+    ['6.1', 144],
+    ['6.4', 144],
+    ['6.9', 152],
+    ['6.12', 152],
+    ['6.18', 168],
+  ])('sizeof(union bpf_attr) derived for %s is %i', (rel, size) => {
+    expect(bpfAttrSizeAt(rel)).toBe(size);
   });
 
   // Each row: command, fields, and the bytes bpf.h's layout puts them at (offset: little-endian bytes).

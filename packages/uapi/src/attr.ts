@@ -22,6 +22,7 @@ import {
   decodeLayout,
   encodeLayout,
   field,
+  layoutSizeAt,
   layoutStruct,
   pad,
   readField,
@@ -485,8 +486,17 @@ const unionLayout = layoutStruct('bpf_attr', bpf_attr_decl, 8);
 /** `sizeof(union bpf_attr)` in v6.18, computed from the declaration: 168. */
 export const BPF_ATTR_SIZE: number = unionLayout.size;
 
-/** `sizeof(union bpf_attr)` in v6.1: the fields marked `since` after 6.1 came after it. */
-export const BPF_ATTR_SIZE_6_1 = 144;
+/**
+ * `sizeof(union bpf_attr)` in an older release, derived from the `since` marks: the end
+ * of the furthest field that release had, rounded to the union's 8-byte alignment.
+ * (6.1: 144, 6.12: 152, 6.18: 168; test/uapi-c-headers.test.ts checks it with gcc.)
+ */
+export function bpfAttrSizeAt(release: string): number {
+  return layoutSizeAt(unionLayout, release);
+}
+
+/** `sizeof(union bpf_attr)` in v6.1 (144): the fields marked `since` came after it. */
+export const BPF_ATTR_SIZE_6_1: number = bpfAttrSizeAt('6.1');
 
 /** One command's view of the union. */
 export interface AttrCommand {

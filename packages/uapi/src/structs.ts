@@ -18,6 +18,7 @@ import {
   decodeLayout,
   encodeLayout,
   field,
+  layoutSizeAt,
   layoutStruct,
   pad,
   struct,
@@ -360,6 +361,14 @@ export function uapiStruct(name: UapiStructName): StructLayout {
   const l = (uapiStructs as Record<string, StructLayout>)[name];
   if (!l) throw new UapiError(String(name), 'unknown UAPI struct');
   return l;
+}
+
+/**
+ * `sizeof(struct <name>)` in an older release, from the fields' `since` marks (0 when the
+ * struct did not exist yet). What an old binary passes as info_len, for instance.
+ */
+export function sizeofStructAt(name: UapiStructName, release: string): number {
+  return layoutSizeAt(uapiStruct(name), release);
 }
 
 /** `sizeof(struct <name>)` in v6.18. */

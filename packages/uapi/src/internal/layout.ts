@@ -349,6 +349,26 @@ export function layoutStruct(name: string, decl: AggDecl, forceAlign = 1): Struc
   };
 }
 
+/** True when release `a` (major.minor) is after `b`. */
+export function releaseAfter(a: string, b: string): boolean {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am > bm || (am === bm && an > bn);
+}
+
+/**
+ * sizeof the struct in an older release, from the `since` marks: the end of the furthest
+ * field that release had, rounded up to the struct's alignment (0 if it had none).
+ */
+export function layoutSizeAt(layout: StructLayout, release: string): number {
+  let end = 0;
+  for (const f of layout.fields) {
+    if (f.since && releaseAfter(f.since, release)) continue;
+    end = Math.max(end, f.bitSize !== undefined ? Math.ceil((f.bitOffset! + f.bitSize) / 8) : f.offset + f.size);
+  }
+  return Math.ceil(end / layout.align) * layout.align;
+}
+
 // ---- The codec -------------------------------------------------------------------------------
 
 const U64_MAX = (1n << 64n) - 1n;
