@@ -25,7 +25,7 @@
  * context access checks and rewrites (`convert_ctx_accesses`), `do_misc_fixups`, dead code
  * removal, the per-instruction log of level 1 failures and of level 2. `insn_processed` is the
  * number of instructions a walk without state pruning visits: exact for straight-line programs,
- * an upper bound otherwise; `stack depth` counts only direct r10 accesses.
+ * an upper bound otherwise; `stack depth` counts only direct r10 accesses (in 8-byte slots).
  * @module
  */
 import { BpfMemory, convert_pseudo_ld_imm64, resolve_pseudo_ldimm64 as core_resolve_pseudo_ldimm64 } from '@bpf-internals/core';
@@ -572,7 +572,8 @@ function do_check_minimal(env: bpf_verifier_env): number {
     const base = cls === BPF_LDX ? insn.src_reg : cls === BPF_ST || cls === BPF_STX ? insn.dst_reg : -1;
     if (base === BPF_REG_10 && insn.off < 0) depth = Math.max(depth, -insn.off);
   }
-  env.subprog_info[0]!.stack_depth = depth;
+  // grow_stack_state: the stack grows in whole 8-byte slots
+  env.subprog_info[0]!.stack_depth = Math.ceil(depth / 8) * 8;
   return 0;
 }
 

@@ -1,0 +1,369 @@
+/**
+ * Program scenarios for the differential runner (syscall part B): BPF_PROG_LOAD good and bad, the
+ * verifier log rules of kernel/bpf/log.c, the structural verifier passes, and program info.
+ * Each step carries the kernel's answer (`expect`); the runner also compares every return value
+ * and every byte read back between the model and the host's 6.18 kernel.
+ *
+ * Only what the model models is compared: verifier failures of the early passes and accepted
+ * straight-line programs (their `processed N insns` is exact). Left out on purpose: programs the
+ * real verifier would reject in do_check (the model does not track register state), jited
+ * lengths/images (x86-64 vs RV64), BPF_PROG_TYPE_EXT and LSM (the reference host's security
+ * policy refuses them with EPERM before bpf_prog_load runs), the verification time, and
+ * log_true_size of programs with helper calls (see `noTrueSize`).
+ */
+import {
+  BPF_EXIT_INSN,
+  BPF_JMP_A,
+  BPF_LD_MAP_FD,
+  BPF_MOV64_IMM,
+  BPF_MOV64_REG,
+  BPF_ALU64_IMM,
+  BPF_ADD,
+  BPF_EMIT_CALL,
+  BPF_RAW_INSN,
+  BPF_ST_MEM,
+  BPF_W,
+  bpf_cmd,
+  bpf_prog_type as PT,
+  bpf_attach_type as AT,
+  encodeAttr,
+  encodeInsns,
+  type BpfInsn,
+} from '@bpf-internals/uapi';
+import type { Scenario, ScenarioCtx } from './runner.js';
+import { E2BIG, EBADF, EFAULT, EINVAL, ENOSPC, ENOTSUPP, readU32 } from './helpers.js';
+
+const C = bpf_cmd;
+const ATTR = 168;
+const LOG_TRUE_SIZE = 140;
+
+export const OK: BpfInsn[] = [BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()];
+
+export interface LoadOpts {
+  type?: number;
+  level?: number;
+  /** Log buffer size (0: no buffer). Default 4096 when level > 0. */
+  size?: number;
+  license?: string;
+  flags?: number;
+  name?: string;
+  expected_attach_type?: number;
+  /** bpf() size argument (default 168). */
+  attrSize?: number;
+  insnsAddr?: bigint;
+  licenseAddr?: bigint;
+  logBufAddr?: bigint;
+  insn_cnt?: number;
+  /** Read the whole log buffer back (default true) and log_true_size (default true). */
+  readLog?: boolean;
+  /** Also record the log text with the verification time masked (BPF_LOG_STATS). */
+  normalizeTime?: boolean;
+  /**
+   * Do not record log_true_size: do_check logs each path at level 1 and rolls the log back once
+   * the path is safe; log_true_size keeps the longest the log ever was, which the model (no
+   * do_check) cannot know for programs with helper calls.
+   */
+  noTrueSize?: boolean;
+  /** Record only the log text up to its NUL (and no log_true_size), for the same reason. */
+  textOnly?: boolean;
+}
+
+/** BPF_PROG_LOAD of `insns`; records the result, the log buffer and log_true_size. */
+export function progLoad(c: ScenarioCtx, insns: BpfInsn[], o: LoadOpts = {}, expect?: number | 'fd'): number {
+  const level = o.level ?? 0;
+  const size = o.size ?? (level ? 4096 : 0);
+  const code = encodeInsns(insns);
+  const insnsAddr = o.insnsAddr ?? c.mem(code);
+  const licenseAddr = o.licenseAddr ?? c.mem(new TextEncoder().encode(`${o.license ?? 'GPL'}\0`));
+  // the log buffer starts as 'A's so untouched bytes show in the comparison
+  const logBuf = o.logBufAddr ?? (size ? c.mem(new Uint8Array(size).fill(0x41)) : 0n);
+  const name = new Uint8Array(16);
+  if (o.name) name.set(new TextEncoder().encode(o.name).subarray(0, 16));
+  const attr = encodeAttr('BPF_PROG_LOAD', {
+    prog_type: o.type ?? PT.BPF_PROG_TYPE_SOCKET_FILTER,
+    insn_cnt: o.insn_cnt ?? insns.length,
+    insns: insnsAddr,
+    license: licenseAddr,
+    log_level: level,
+    log_size: size,
+    log_buf: logBuf,
+    prog_flags: o.flags ?? 0,
+    prog_name: name,
+    expected_attach_type: o.expected_attach_type ?? 0,
+  });
+  const at = c.mem(ATTR);
+  const fd = c.bpf(C.BPF_PROG_LOAD, attr, { at, size: o.attrSize ?? ATTR, ...(expect === undefined ? {} : { expect }) });
+  if (o.textOnly && size) {
+    const b = c.proc.mem.read(logBuf, size);
+    const z = b.indexOf(0);
+    c.note('log', new TextDecoder().decode(b.subarray(0, z < 0 ? size : z)));
+  } else if (o.normalizeTime && size) {
+    // the verification time differs from run to run: record the log and log_true_size without it
+    const b = c.proc.mem.read(logBuf, size);
+    const z = b.indexOf(0);
+    const text = new TextDecoder().decode(b.subarray(0, z < 0 ? size : z));
+    const digits = /verification time (\d+) usec/.exec(text)?.[1]?.length ?? 0;
+    c.note('log', text.replace(/verification time \d+ usec/, 'verification time N usec'));
+    if (!o.noTrueSize) c.note('log_true_size without the time digits', readU32(c.proc.mem.read(at + BigInt(LOG_TRUE_SIZE), 4)) - digits);
+  } else if (o.readLog ?? true) {
+    if (size && logBuf > 0x1000n) c.read(logBuf, size);
+    c.read(at + BigInt(LOG_TRUE_SIZE), 4);
+  }
+  return fd;
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD on a program: the struct with per-run fields masked, plus the arrays. */
+export function progInfo(
+  c: ScenarioCtx,
+  fd: number,
+  o: { info_len?: number; xlated?: number; nr_map_ids?: number; rewritten?: boolean } = {},
+  expect = 0,
+): void {
+  const info_len = o.info_len ?? 232;
+  const info = new Uint8Array(Math.max(info_len, 232));
+  const dv = new DataView(info.buffer);
+  const xl = o.xlated ?? 0;
+  const xlAddr = xl ? c.mem(xl) : 0n;
+  const nmaps = o.nr_map_ids ?? 0;
+  const mapsAddr = nmaps ? c.mem(nmaps * 4) : 0n;
+  dv.setUint32(20, xl, true); // xlated_prog_len
+  dv.setBigUint64(32, xlAddr, true); // xlated_prog_insns
+  dv.setUint32(52, nmaps, true); // nr_map_ids
+  dv.setBigUint64(56, mapsAddr, true); // map_ids
+  const infoAddr = c.mem(info.subarray(0, info_len));
+  const at = c.mem(ATTR);
+  c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, encodeAttr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: fd, info_len, info: infoAddr } }), { at, expect });
+  c.read(at + 4n, 4); // info_len written back
+  const got = c.proc.mem.read(infoAddr, info_len);
+  const g = new DataView(got.buffer);
+  // the program id is masked, not recorded with c.id: map and program ids come from different
+  // IDRs on the model (both start at 1) but look alike to c.id
+  if (info_len >= 8) c.note('prog id is non-zero', g.getUint32(4, true) !== 0);
+  // masked: id, jited_prog_len, load_time, created_by_uid, and the user pointers passed in (they
+  // are addresses of each side's own memory)
+  c.read(infoAddr, info_len, [
+    [4, 4],
+    [16, 4],
+    // rewritten programs (helper calls inlined by do_misc_fixups, not modelled): xlated_prog_len
+    ...(o.rewritten ? ([[20, 4]] as [number, number][]) : []),
+    [24, 16],
+    [40, 8],
+    [48, 4],
+    [56, 8],
+    [112, 16],
+    [136, 8],
+    [152, 16],
+    [184, 8],
+  ]);
+  if (xl) {
+    // ld_imm64 of a map carries the map id, which is global on the host: record it relatively
+    const x = c.proc.mem.read(xlAddr, xl);
+    const mask: [number, number][] = [];
+    for (let p = 0; p + 8 <= xl; p += 8) {
+      if (x[p] === 0x18 && x[p + 1]! >> 4 !== 0) {
+        c.id(new DataView(x.buffer).getUint32(p + 4, true));
+        mask.push([p + 4, 4]);
+        p += 8;
+      }
+    }
+    c.read(xlAddr, xl, mask);
+  }
+  if (nmaps) {
+    const m = c.proc.mem.read(mapsAddr, nmaps * 4);
+    for (let i = 0; i < nmaps; i++) c.id(readU32(m, i * 4));
+  }
+}
+
+const SOCKET_FILTER = PT.BPF_PROG_TYPE_SOCKET_FILTER;
+
+/** A straight-line program that looks up key 0 in map `fd` and returns 0 (what the verifier accepts). */
+export function lookupProg(mapFd: number): BpfInsn[] {
+  return [
+    BPF_ST_MEM(BPF_W, 10, -4, 0),
+    BPF_MOV64_REG(2, 10),
+    BPF_ALU64_IMM(BPF_ADD, 2, -4),
+    ...BPF_LD_MAP_FD(1, mapFd),
+    BPF_EMIT_CALL(1),
+    BPF_MOV64_IMM(0, 0),
+    BPF_EXIT_INSN(),
+  ];
+}
+
+export const progScenarios: Scenario[] = [
+  {
+    name: 'r0 = 0; exit loads at log_level 1 with only the summary line',
+    run: (c) => {
+      progLoad(c, OK, { level: 1 }, 'fd');
+    },
+  },
+  {
+    name: 'log_level 2 of a structural failure starts with func#0 @0',
+    run: (c) => {
+      progLoad(c, [BPF_MOV64_IMM(0, 0)], { level: 2 }, EINVAL);
+    },
+  },
+  {
+    name: 'BPF_LOG_STATS adds the verification time and stack depth (time masked)',
+    run: (c) => {
+      progLoad(c, OK, { level: 1 | 4, normalizeTime: true }, 'fd');
+      progLoad(c, [BPF_JMP_A(5), BPF_EXIT_INSN()], { level: 4, normalizeTime: true }, EINVAL);
+    },
+  },
+  {
+    name: 'log buffer rules: level/buf/size combinations (bpf_vlog_init)',
+    run: (c) => {
+      const buf = c.mem(64);
+      progLoad(c, OK, { level: 0, size: 64, logBufAddr: buf }, EINVAL);
+      progLoad(c, OK, { level: 1, size: 0, logBufAddr: buf }, EINVAL);
+      progLoad(c, OK, { level: 1, size: 64, logBufAddr: 0n }, EINVAL);
+      progLoad(c, OK, { level: 16, size: 64 }, EINVAL);
+      progLoad(c, OK, { level: 1, size: 0x40000000, logBufAddr: buf, readLog: false }, EINVAL);
+      progLoad(c, OK, { level: 1, size: 0 }, 'fd');
+    },
+  },
+  {
+    name: 'a log that does not fit: ENOSPC, the rotating tail or the fixed head, log_true_size',
+    run: (c) => {
+      for (const size of [1, 2, 10, 97, 98, 99]) {
+        progLoad(c, OK, { level: 1, size }, size >= 98 ? 'fd' : ENOSPC);
+        progLoad(c, OK, { level: 1 | 8, size }, size >= 98 ? 'fd' : ENOSPC);
+      }
+      progLoad(c, [BPF_MOV64_IMM(0, 0)], { level: 2, size: 40 }, ENOSPC);
+    },
+  },
+  {
+    name: 'an attr smaller than log_true_size leaves it unwritten',
+    run: (c) => {
+      progLoad(c, OK, { level: 1, attrSize: 128 }, 'fd');
+      progLoad(c, OK, { level: 1, attrSize: 144 }, 'fd');
+    },
+  },
+  {
+    name: 'an unmapped log buffer: EFAULT from bpf_vlog_finalize',
+    run: (c) => {
+      progLoad(c, OK, { level: 1, size: 64, logBufAddr: 8n }, EFAULT);
+    },
+  },
+  {
+    name: 'structural verifier failures: errno and log (check_subprogs, resolve_pseudo_ldimm64, check_cfg)',
+    run: (c) => {
+      const rows: [BpfInsn[], number][] = [
+        [[BPF_MOV64_IMM(0, 0)], EINVAL],
+        [[BPF_JMP_A(5), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_JMP_A(-2), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0xff, 0, 0, 0, 0), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0x8f, 0, 0, 0, 0), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0x18, 0, 0, 0, 0), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0x18, 0, 0, 0, 0), BPF_RAW_INSN(0, 1, 0, 0, 0), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0x18, 0, 7, 0, 0), BPF_RAW_INSN(0, 0, 0, 0, 0), BPF_EXIT_INSN()], EINVAL],
+        [[...BPF_LD_MAP_FD(1, 999), BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()], EBADF],
+        [[BPF_RAW_INSN(0x18, 1, 5, 0, 0), BPF_RAW_INSN(0, 0, 0, 0, 0), BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()], -71],
+        [[BPF_RAW_INSN(0x21, 0, 1, 0, 0), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0x61, 0, 1, 0, 3), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN(), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0x05, 0, 0, 1, 0), BPF_RAW_INSN(0x18, 0, 0, 0, 0), BPF_RAW_INSN(0, 0, 0, 0, 0), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0x85, 0, 1, 0, 5), BPF_EXIT_INSN()], EINVAL],
+        [[BPF_RAW_INSN(0x85, 0, 1, 0, 0), BPF_EXIT_INSN(), BPF_MOV64_IMM(0, 0)], EINVAL],
+      ];
+      for (const [insns, err] of rows) progLoad(c, insns, { level: 1 }, err);
+    },
+  },
+  {
+    name: 'the opcode table: every code followed by exit, unknown opcodes named in the log',
+    run: (c) => {
+      // Only the structural verdict is compared: is the first log line "unknown opcode"? (What
+      // do_check says about the other opcodes is not modelled.)
+      const lic = c.mem(new TextEncoder().encode('GPL\0'));
+      const log = c.mem(256);
+      for (let code = 0; code < 256; code++) {
+        const insns = c.mem(encodeInsns([BPF_RAW_INSN(code, 0, 0, 0, 0), BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()]));
+        const attr = c.mem(encodeAttr('BPF_PROG_LOAD', { prog_type: SOCKET_FILTER, insn_cnt: 3, insns, license: lic, log_level: 1, log_size: 256, log_buf: log }));
+        // called directly, not recorded: the verdicts of do_check differ (not modelled)
+        const fd = c.proc.bpf(C.BPF_PROG_LOAD, attr, ATTR);
+        if (fd >= 0) c.proc.close(fd);
+        const first = new TextDecoder().decode(c.proc.mem.read(log, 32)).split('\n')[0]!;
+        c.note(`code ${code}`, first.startsWith('unknown opcode') ? first : 'known');
+      }
+    },
+  },
+  {
+    name: 'insn_cnt 0 and above BPF_COMPLEXITY_LIMIT_INSNS are E2BIG',
+    run: (c) => {
+      progLoad(c, OK, { insn_cnt: 0 }, E2BIG);
+      progLoad(c, OK, { insn_cnt: 1_000_001 }, E2BIG);
+    },
+  },
+  {
+    name: 'attr checks before the verifier: flags, type, attach type, name, copies',
+    run: (c) => {
+      progLoad(c, OK, { flags: 1 << 8 }, EINVAL);
+      progLoad(c, OK, { flags: 1 << 17 }, EINVAL);
+      progLoad(c, OK, { type: 0 }, EINVAL);
+      progLoad(c, OK, { type: 33 }, EINVAL);
+      progLoad(c, OK, { type: 1000 }, EINVAL);
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_CGROUP_SOCK_ADDR }, EINVAL);
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_CGROUP_SOCK, expected_attach_type: AT.BPF_CGROUP_INET4_BIND }, EINVAL);
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_CGROUP_SOCK }, 'fd');
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_CGROUP_SKB, expected_attach_type: AT.BPF_CGROUP_INET_EGRESS }, 'fd');
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_CGROUP_SKB, expected_attach_type: AT.BPF_CGROUP_INET4_BIND }, EINVAL);
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_SYSCALL, expected_attach_type: 1 }, EINVAL);
+      progLoad(c, OK, { name: 'ok_name.1' }, 'fd');
+      progLoad(c, OK, { name: 'bad-name' }, EINVAL);
+      progLoad(c, OK, { name: '0123456789abcdef' }, EINVAL);
+      progLoad(c, OK, { insnsAddr: 8n }, EFAULT);
+      progLoad(c, OK, { licenseAddr: 8n }, EFAULT);
+      progLoad(c, OK, { licenseAddr: 0n }, EFAULT);
+    },
+  },
+  {
+    name: 'check_attach_btf_id: sleepable, syscall, struct_ops and tracing rules',
+    run: (c) => {
+      progLoad(c, OK, { flags: 16, level: 1 }, EINVAL);
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_KPROBE, flags: 16, level: 1 }, 'fd');
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_SYSCALL, level: 1 }, EINVAL);
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_SYSCALL, flags: 16, level: 1 }, 'fd');
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_STRUCT_OPS, level: 1 }, ENOTSUPP);
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_STRUCT_OPS, license: 'MIT', level: 1 }, EINVAL);
+      progLoad(c, OK, { type: PT.BPF_PROG_TYPE_TRACING, level: 1 }, EINVAL);
+    },
+  },
+  {
+    name: 'every program type loads r0 = 0; exit or is refused as the host kernel does',
+    run: (c) => {
+      for (let t = 0; t <= 32; t++) {
+        if (t === PT.BPF_PROG_TYPE_EXT || t === PT.BPF_PROG_TYPE_LSM) continue; // host policy
+        if (t === PT.BPF_PROG_TYPE_LIRC_MODE2) continue; // a config choice
+        const fd = progLoad(c, OK, { type: t, level: 1, size: 512, readLog: false });
+        c.note(`type ${t}`, fd >= 0 ? 'fd' : fd);
+        if (fd >= 0) c.close(fd);
+      }
+    },
+  },
+  {
+    name: 'a program using a map: accepted, info lists the map and the xlated insns carry its id',
+    run: (c) => {
+      const map = c.bpf(C.BPF_MAP_CREATE, encodeAttr('BPF_MAP_CREATE', { map_type: 2, key_size: 4, value_size: 8, max_entries: 1 }), { expect: 'fd' });
+      // a helper call is accepted (processed 7, stack depth 4), but its xlated form is rewritten
+      // by do_misc_fixups (not modelled): only the load is compared
+      const lfd = progLoad(c, lookupProg(map), { level: 1 | 4, name: 'lookup', normalizeTime: true, noTrueSize: true }, 'fd');
+      progInfo(c, lfd, { nr_map_ids: 2, rewritten: true });
+      const insns = [...BPF_LD_MAP_FD(1, map), BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()];
+      const fd = progLoad(c, insns, { level: 1, textOnly: true }, 'fd');
+      progInfo(c, fd, { xlated: insns.length * 8, nr_map_ids: 2 });
+      progInfo(c, fd, { xlated: 8, nr_map_ids: 0 });
+      c.close(map);
+    },
+  },
+  {
+    name: 'program info: lengths, tag, name, gpl bit, counts, short and long info_len',
+    run: (c) => {
+      const fd = progLoad(c, OK, { name: 'info_test' }, 'fd');
+      progInfo(c, fd, { xlated: 16 });
+      progInfo(c, fd, { info_len: 8 });
+      progInfo(c, fd, { info_len: 100 });
+      progInfo(c, fd, { info_len: 240 });
+      const mit = progLoad(c, OK, { license: 'MIT' }, 'fd');
+      progInfo(c, mit);
+    },
+  },
+];
