@@ -187,6 +187,17 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
     h.close(fd);
   });
 
+  it('a ring buffer refuses element commands as the ops say (ERR_PTR(-ENOTSUPP) from lookup)', () => {
+    const f = { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096 };
+    const fd = hostCreate(h, f);
+    const m = modelCreate(f) as BpfMap;
+    check('lookup', m.ops.map_lookup_elem_err, hostElem(h, LOOKUP, fd, null, null));
+    check('update', m.ops.map_update_elem(m, new Uint8Array(0), new Uint8Array(0), 0n), hostElem(h, UPDATE, fd, null, null));
+    check('delete', m.ops.map_delete_elem(m, new Uint8Array(0)), hostElem(h, DELETE, fd, null, null));
+    check('get_next_key', m.ops.map_get_next_key(m, null, new Uint8Array(0)), hostElem(h, NEXT, fd, null, null));
+    h.close(fd);
+  });
+
   // [kind, max_entries, ops: push value / 'pop' / 'peek', with flags]
   const qs: [string, number, number, (number | 'pop' | 'peek' | [number, bigint])[]][] = [
     ['queue', T.BPF_MAP_TYPE_QUEUE, 3, [1, 2, 3, 4, 'peek', [5, 2n], 'pop', 'pop', [6, 1n], [7, 3n], 'pop', 'pop', 'pop', 'peek']],
