@@ -41,7 +41,11 @@ const I = {
  */
 export type InfoByFd = (proc: Process, obj: unknown, attr: Uint8Array, uattr: bigint) => number;
 
-/** Info fillers by anon-inode name ("bpf-prog", "bpf-link", "btf"), registered by their owners. */
+/**
+ * Info fillers of the other kinds by anon-inode name ("bpf-prog", "bpf-link"),
+ * registered by their modules (prog.ts, link.ts). This module imports none of
+ * them, so the registry exists before any of them loads.
+ */
 export const info_by_fd: Record<string, InfoByFd | undefined> = {};
 
 /**

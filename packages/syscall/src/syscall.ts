@@ -38,6 +38,7 @@ import {
   map_update_elem,
 } from './map_cmds.js';
 import { bpf_obj_get_user, bpf_obj_pin_user } from './obj.js';
+import { bpf_prog_inc_not_zero, bpf_prog_load, bpf_prog_new_fd, bpf_prog_put, prog_from_idr } from './prog.js';
 import { CAP_BPF, CAP_SYS_ADMIN, type Process } from './process.js';
 import { bpf_check_uarg_tail_zero } from './uarg.js';
 import { strndup_user } from './usermem.js';
@@ -265,9 +266,28 @@ export function bpf_map_get_fd_by_id(proc: Process, attr: Uint8Array): number {
 }
 
 /**
- * `bpf_prog_get_fd_by_id` / `bpf_link_get_fd_by_id`: a new fd for a live program
- * or link id, through the object's own file operations (B's prog.ts / link.ts).
+ * `bpf_prog_get_fd_by_id`: a new fd for a live program id (`bpf_prog_by_id`:
+ * id 0 or a program whose last reference is going is -ENOENT).
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_prog_get_fd_by_id)
+ */
+function bpf_prog_get_fd_by_id(proc: Process, attr: Uint8Array): number {
+  const id = u32(attr, ID.start_id);
+  if (!proc.capable(CAP_SYS_ADMIN)) return EPERM;
+  if (!id) return ENOENT;
+  const entry = proc.kernel.prog_idr.idr_find(id);
+  if (!entry) return ENOENT;
+  const prog = prog_from_idr(entry);
+  const err = bpf_prog_inc_not_zero(prog);
+  if (err) return err;
+  const fd = bpf_prog_new_fd(proc.files, prog);
+  if (fd < 0) bpf_prog_put(prog);
+  return fd;
+}
+
+/**
+ * `bpf_link_get_fd_by_id`: a new fd for a live link id, through the link's own
+ * file operations (syscall part B's link.ts puts links with their `fops` in link_idr).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_link_get_fd_by_id)
  */
 function bpf_obj_get_fd_by_id(proc: Process, attr: Uint8Array, idr: Idr<KernelObject>): number {
   const id = u32(attr, ID.start_id);
@@ -416,7 +436,7 @@ bpf_cmds[C.BPF_MAP_UPDATE_ELEM] = (p, a) => map_update_elem(p, a);
 bpf_cmds[C.BPF_MAP_DELETE_ELEM] = (p, a) => map_delete_elem(p, a);
 bpf_cmds[C.BPF_MAP_GET_NEXT_KEY] = (p, a) => map_get_next_key(p, a);
 bpf_cmds[C.BPF_MAP_FREEZE] = (p, a) => map_freeze(p, a);
-bpf_cmds[C.BPF_PROG_LOAD] = notCarried; // B: bpf_prog_load(proc, attr, uattr, size)
+bpf_cmds[C.BPF_PROG_LOAD] = (p, a, u, sz) => bpf_prog_load(p, a, u, sz);
 bpf_cmds[C.BPF_OBJ_PIN] = (p, a) => bpf_obj_pin(p, a);
 bpf_cmds[C.BPF_OBJ_GET] = (p, a) => bpf_obj_get(p, a);
 bpf_cmds[C.BPF_PROG_ATTACH] = notCarried; // B: bpf_prog_attach(proc, attr)
@@ -426,7 +446,7 @@ bpf_cmds[C.BPF_PROG_TEST_RUN] = notCarried; // B: bpf_prog_test_run(proc, attr, 
 bpf_cmds[C.BPF_PROG_GET_NEXT_ID] = (p, a, u) => bpf_obj_get_next_id(p, a, u, p.kernel.prog_idr);
 bpf_cmds[C.BPF_MAP_GET_NEXT_ID] = (p, a, u) => bpf_obj_get_next_id(p, a, u, p.kernel.map_idr);
 bpf_cmds[C.BPF_BTF_GET_NEXT_ID] = (p, a, u) => bpf_obj_get_next_id(p, a, u, p.kernel.btf_idr);
-bpf_cmds[C.BPF_PROG_GET_FD_BY_ID] = (p, a) => bpf_obj_get_fd_by_id(p, a, p.kernel.prog_idr);
+bpf_cmds[C.BPF_PROG_GET_FD_BY_ID] = (p, a) => bpf_prog_get_fd_by_id(p, a);
 bpf_cmds[C.BPF_MAP_GET_FD_BY_ID] = (p, a) => bpf_map_get_fd_by_id(p, a);
 bpf_cmds[C.BPF_OBJ_GET_INFO_BY_FD] = (p, a, u) => bpf_obj_get_info_by_fd(p, a, u);
 bpf_cmds[C.BPF_RAW_TRACEPOINT_OPEN] = progFdOnly(8); // raw_tracepoint.prog_fd: no tracing programs
