@@ -326,7 +326,7 @@ function format(i: RvInsn, pc: bigint, hiAddr: (bigint | null)[]): string {
       if (imm === -1) return t('not', `${R(rd)},${R(rs1)}`);
       return t('xor', `${R(rd)},${R(rs1)},${imm}`);
     case 'ori': return t('or', `${R(rd)},${R(rs1)},${imm}`);
-    case 'andi': return t('and', `${R(rd)},${R(rs1)},${imm}`);
+    case 'andi': return imm === 255 ? t('zext.b', `${R(rd)},${R(rs1)}`) : t('and', `${R(rd)},${R(rs1)},${imm}`);
     case 'slti': return t('slt', `${R(rd)},${R(rs1)},${imm}`);
     case 'sltiu': return imm === 1 ? t('seqz', `${R(rd)},${R(rs1)}`) : t('sltu', `${R(rd)},${R(rs1)},${imm}`);
     case 'slli': case 'srli': case 'srai': case 'slliw': case 'srliw': case 'sraiw':
