@@ -54,4 +54,4 @@ export function main(args: string[], proc: NodeProcess): number {
 
 const proc = (globalThis as unknown as { process?: NodeProcess }).process;
 // Run only as the entry script (not when a test imports main()).
-if (proc && /cli\.[jt]s$/.test(proc.argv[1] ?? '')) proc.exitCode = main(proc.argv.slice(2), proc);
+if (proc && /(cli\.[jt]s|bpf-internals)$/.test(proc.argv[1] ?? '')) proc.exitCode = main(proc.argv.slice(2), proc);
