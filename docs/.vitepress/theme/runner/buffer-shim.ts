@@ -10,33 +10,33 @@ const unsupported = (what: string): never => {
   throw new Error(`Buffer.${what} is not in the in-page Buffer shim; this test runs in npm test`);
 };
 
-export class BufferShim extends Uint8Array {
-  static from(src: unknown, encOrOffset?: Enc | number, length?: number): BufferShim {
+class ShimBuffer extends Uint8Array {
+  static fromAny(src: unknown, encOrOffset?: Enc | number, length?: number): ShimBuffer {
     if (typeof src === 'string') {
       const enc = (encOrOffset ?? 'utf8') as Enc;
       if (enc === 'hex') {
         const clean = src.length % 2 ? src.slice(0, -1) : src;
-        const out = new BufferShim(clean.length / 2);
+        const out = new ShimBuffer(clean.length / 2);
         for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);
         return out;
       }
-      if (enc === 'latin1' || enc === 'binary' || enc === 'ascii') return new BufferShim(Array.from(src, (c) => c.charCodeAt(0) & 0xff));
-      if (enc === 'base64') return new BufferShim(Array.from(atob(src), (c) => c.charCodeAt(0)));
-      return new BufferShim(new TextEncoder().encode(src));
+      if (enc === 'latin1' || enc === 'binary' || enc === 'ascii') return new ShimBuffer(Array.from(src, (c) => c.charCodeAt(0) & 0xff));
+      if (enc === 'base64') return new ShimBuffer(Array.from(atob(src), (c) => c.charCodeAt(0)));
+      return new ShimBuffer(new TextEncoder().encode(src));
     }
-    if (src instanceof ArrayBuffer) return new BufferShim(src, (encOrOffset as number | undefined) ?? 0, length ?? src.byteLength - ((encOrOffset as number | undefined) ?? 0));
-    if (ArrayBuffer.isView(src)) return new BufferShim(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
-    if (Array.isArray(src)) return new BufferShim(src as number[]);
+    if (src instanceof ArrayBuffer) return new ShimBuffer(src, (encOrOffset as number | undefined) ?? 0, length ?? src.byteLength - ((encOrOffset as number | undefined) ?? 0));
+    if (ArrayBuffer.isView(src)) return new ShimBuffer(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    if (Array.isArray(src)) return new ShimBuffer(src as number[]);
     return unsupported(`from(${typeof src})`);
   }
-  static alloc(n: number, fill = 0): BufferShim {
-    return new BufferShim(n).fill(fill) as BufferShim;
+  static alloc(n: number, fill = 0): ShimBuffer {
+    return new ShimBuffer(n).fill(fill) as ShimBuffer;
   }
-  static allocUnsafe(n: number): BufferShim {
-    return new BufferShim(n);
+  static allocUnsafe(n: number): ShimBuffer {
+    return new ShimBuffer(n);
   }
-  static concat(list: readonly Uint8Array[], total?: number): BufferShim {
-    const out = new BufferShim(total ?? list.reduce((s, b) => s + b.length, 0));
+  static concat(list: readonly Uint8Array[], total?: number): ShimBuffer {
+    const out = new ShimBuffer(total ?? list.reduce((s, b) => s + b.length, 0));
     let o = 0;
     for (const b of list) {
       out.set(b.subarray(0, Math.max(0, out.length - o)), o);
@@ -45,7 +45,7 @@ export class BufferShim extends Uint8Array {
     return out;
   }
   static isBuffer(v: unknown): boolean {
-    return v instanceof BufferShim;
+    return v instanceof ShimBuffer;
   }
   static byteLength(s: string): number {
     return new TextEncoder().encode(s).length;
@@ -61,12 +61,12 @@ export class BufferShim extends Uint8Array {
     if (enc === 'base64') return btoa(String.fromCharCode(...v));
     return new TextDecoder().decode(v);
   }
-  override subarray(begin?: number, end?: number): BufferShim {
-    const u = Uint8Array.prototype.subarray.call(this, begin, end);
-    return new BufferShim(u.buffer, u.byteOffset, u.length);
+  override subarray(begin?: number, end?: number): ShimBuffer {
+    const u = new Uint8Array(this.buffer, this.byteOffset, this.byteLength).subarray(begin, end);
+    return new ShimBuffer(u.buffer, u.byteOffset, u.length);
   }
   equals(o: Uint8Array): boolean {
-    return BufferShim.compare(this, o) === 0;
+    return ShimBuffer.compare(this, o) === 0;
   }
   private dv(): DataView {
     return new DataView(this.buffer, this.byteOffset, this.byteLength);
@@ -84,6 +84,9 @@ export class BufferShim extends Uint8Array {
   writeBigUInt64LE(v: bigint, o = 0): number { this.dv().setBigUint64(o, v, true); return o + 8; }
   writeBigInt64LE(v: bigint, o = 0): number { this.dv().setBigInt64(o, v, true); return o + 8; }
 }
+
+/** What tests see as `Buffer`: the static side, with `from` that accepts Node's arguments. */
+export const BufferShim = Object.assign(ShimBuffer, { from: ShimBuffer.fromAny });
 
 /** Install as globalThis.Buffer when there is none (a browser). */
 export function installBufferShim(): void {
