@@ -16,5 +16,6 @@ export * from './ringbuf.js';
 export * from './net.js';
 export * from './run_program.js';
 export * from './disasm.js';
+export * from './test_run.js';
 export { sha256 } from './internal/sha256.js';
 export { arg, argMap, argMem, ret32, ret64 } from './internal/args.js';
