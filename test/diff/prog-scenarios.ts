@@ -31,7 +31,7 @@ import {
   type BpfInsn,
 } from '@bpf-internals/uapi';
 import type { Scenario, ScenarioCtx } from './runner.js';
-import { E2BIG, EBADF, EFAULT, EINVAL, ENOSPC, ENOTSUPP, readU32 } from './helpers.js';
+import { BAD_FD as BAD_PROG_FD, E2BIG, EBADF, EFAULT, EINVAL, ENOSPC, ENOTSUPP, readU32 } from './helpers.js';
 
 const C = bpf_cmd;
 const ATTR = 168;
@@ -175,6 +175,62 @@ export function progInfo(
 }
 
 const SOCKET_FILTER = PT.BPF_PROG_TYPE_SOCKET_FILTER;
+
+export interface TestRunOpts {
+  data?: Uint8Array | null;
+  data_size_in?: number;
+  data_in?: bigint;
+  /** Room for data_out (0: no data_out pointer). */
+  out?: number;
+  data_size_out?: number;
+  ctx_in?: Uint8Array;
+  ctx_size_in?: number;
+  ctxPtr?: bigint;
+  ctx_out?: number;
+  repeat?: number;
+  flags?: number;
+}
+
+/** BPF_PROG_TEST_RUN; records the result, retval, data_size_out, data_out and ctx_out (duration masked). */
+export function testRun(c: ScenarioCtx, prog_fd: number, o: TestRunOpts = {}, expect?: number): number {
+  const data = o.data === undefined ? new Uint8Array(64).map((_, i) => i) : o.data;
+  const data_in = o.data_in ?? (data ? c.mem(data) : 0n);
+  const outAddr = o.out ? c.mem(new Uint8Array(o.out).fill(0x5a)) : 0n;
+  const ctxIn = o.ctxPtr ?? (o.ctx_in ? c.mem(o.ctx_in) : 0n);
+  const ctxOut = o.ctx_out ? c.mem(new Uint8Array(o.ctx_out).fill(0x5a)) : 0n;
+  const at = c.mem(ATTR);
+  const r = c.bpf(
+    C.BPF_PROG_TEST_RUN,
+    encodeAttr('BPF_PROG_TEST_RUN', {
+      test: {
+        prog_fd,
+        data_in,
+        data_size_in: o.data_size_in ?? data?.length ?? 0,
+        data_out: outAddr,
+        data_size_out: o.data_size_out ?? 0,
+        ctx_in: ctxIn,
+        ctx_size_in: o.ctx_size_in ?? o.ctx_in?.length ?? 0,
+        ctx_out: ctxOut,
+        ctx_size_out: o.ctx_out ?? 0,
+        repeat: o.repeat ?? 0,
+        flags: o.flags ?? 0,
+      },
+    }),
+    { at, ...(expect === undefined ? {} : { expect }) },
+  );
+  // retval, data_size_in/out, repeat, ctx sizes; masked: prog_fd, the user pointers, duration
+  c.read(at, 48, [
+    [0, 4],
+    [16, 16],
+    [36, 4],
+  ]);
+  if (outAddr) c.read(outAddr, o.out!);
+  if (ctxOut) c.read(ctxOut, o.ctx_out!);
+  return r;
+}
+
+/** `r0 = imm; exit`. */
+export const ret = (imm: number): BpfInsn[] => [BPF_MOV64_IMM(0, imm), BPF_EXIT_INSN()];
 
 /** A straight-line program that looks up key 0 in map `fd` and returns 0 (what the verifier accepts). */
 export function lookupProg(mapFd: number): BpfInsn[] {
@@ -364,6 +420,54 @@ export const progScenarios: Scenario[] = [
       progInfo(c, fd, { info_len: 240 });
       const mit = progLoad(c, OK, { license: 'MIT' }, 'fd');
       progInfo(c, mit);
+    },
+  },
+  {
+    name: 'test_run of a socket filter: retval, the packet back, data_size_out, repeat',
+    run: (c) => {
+      const fd = progLoad(c, ret(7), {}, 'fd');
+      testRun(c, fd, { out: 128 }, 0);
+      testRun(c, fd, { out: 128, repeat: 5 }, 0);
+      testRun(c, fd, {}, 0);
+      testRun(c, fd, { out: 16, data_size_out: 16 }, ENOSPC);
+      testRun(c, fd, { data: new Uint8Array(13) }, EINVAL);
+      testRun(c, fd, { data: new Uint8Array(14), out: 32 }, 0);
+    },
+  },
+  {
+    name: 'test_run of a socket filter with a __sk_buff context in and out',
+    run: (c) => {
+      const fd = progLoad(c, ret(1), {}, 'fd');
+      const ctx = new Uint8Array(192);
+      new DataView(ctx.buffer).setUint32(8, 0x1234, true); // mark
+      new DataView(ctx.buffer).setUint32(32, 5, true); // priority
+      testRun(c, fd, { out: 128, ctx_in: ctx, ctx_out: 192 }, 0);
+      testRun(c, fd, { ctx_in: ctx, ctx_out: 100 }, ENOSPC);
+      const bad = ctx.slice();
+      new DataView(bad.buffer).setUint32(0, 1, true); // len is not settable
+      testRun(c, fd, { ctx_in: bad }, EINVAL);
+    },
+  },
+  {
+    name: 'test_run of XDP programs: retval and the frame back',
+    run: (c) => {
+      const pass = progLoad(c, ret(2), { type: PT.BPF_PROG_TYPE_XDP }, 'fd');
+      testRun(c, pass, { out: 128 }, 0);
+      const drop = progLoad(c, ret(1), { type: PT.BPF_PROG_TYPE_XDP }, 'fd');
+      testRun(c, drop, { out: 128 }, 0);
+      testRun(c, drop, { data: new Uint8Array(0), out: 16 }, EINVAL);
+    },
+  },
+  {
+    name: 'test_run errors: ctx pointer/size pairs, bad fds, types without test_run',
+    run: (c) => {
+      const fd = progLoad(c, ret(0), {}, 'fd');
+      testRun(c, fd, { ctx_size_in: 4, ctxPtr: 0n }, EINVAL);
+      testRun(c, BAD_PROG_FD, {}, EBADF);
+      const map = c.bpf(C.BPF_MAP_CREATE, encodeAttr('BPF_MAP_CREATE', { map_type: 2, key_size: 4, value_size: 4, max_entries: 1 }), { expect: 'fd' });
+      testRun(c, map, {}, EINVAL);
+      const tp = progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_TRACEPOINT }, 'fd');
+      testRun(c, tp, {}, ENOTSUPP);
     },
   },
 ];

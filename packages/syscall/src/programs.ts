@@ -12,6 +12,7 @@
 import { bpf_cmd } from '@bpf-internals/uapi';
 import type { Process } from './process.js';
 import { bpf_prog_load } from './prog.js';
+import { bpf_prog_test_run } from './test_run.js';
 
 /** A handler as syscall.ts's dispatch table holds it. */
 export type ProgCmdHandler = (proc: Process, attr: Uint8Array, uattr: bigint, size: number) => number;
@@ -20,6 +21,7 @@ export type ProgCmdHandler = (proc: Process, attr: Uint8Array, uattr: bigint, si
 /** The program commands by `enum bpf_cmd` number, for `bpf_cmds` in syscall.ts. */
 export const prog_cmds: Readonly<Record<number, ProgCmdHandler>> = {
   [bpf_cmd.BPF_PROG_LOAD]: (p, a, u, s) => bpf_prog_load(p, a, u, s),
+  [bpf_cmd.BPF_PROG_TEST_RUN]: (p, a, u) => bpf_prog_test_run(p, a, u),
 };
 // #endregion prog_cmds
 
@@ -27,3 +29,4 @@ export * from './prog.js';
 export * from './prog_info.js';
 export * from './trace.js';
 export * from './runtime.js';
+export * from './test_run.js';
