@@ -180,7 +180,7 @@ const get_id = struct('', [
   ]),
   field('next_id', '__u32', 'out: GET_NEXT_ID result'),
   field('open_flags', '__u32', 'MAP_GET_FD_BY_ID: BPF_F_RDONLY / BPF_F_WRONLY'),
-  field('fd_by_id_token_fd', '__s32', 'BPF token fd for the *_GET_FD_BY_ID commands, with BPF_F_TOKEN_FD', '6.17'),
+  field('fd_by_id_token_fd', '__s32', 'BPF token fd for the *_GET_FD_BY_ID commands', '6.13'),
 ]);
 
 /** BPF_OBJ_GET_INFO_BY_FD. */

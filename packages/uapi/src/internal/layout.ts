@@ -22,7 +22,11 @@ export interface FieldDecl<N extends string = string, C extends string = string>
   readonly ctype: C;
   /** One line: what the kernel reads or writes there. */
   readonly doc: string;
-  /** The release that added it, where that is after 6.1 (whose union bpf_attr was 144 bytes). */
+  /**
+   * The release that added it, where that is after 6.1 (whose union bpf_attr was 144 bytes).
+   * gcc checks it against the 6.1 and 6.12 headers (test/uapi-c-headers.test.ts): which side
+   * of those releases a field falls is tested, the exact release in between is documentation.
+   */
   readonly since?: string;
   /** Width in bits for a bitfield (`__u32 gpl_compatible:1`). */
   readonly bits?: number;
