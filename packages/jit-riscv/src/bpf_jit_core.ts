@@ -201,6 +201,9 @@ export interface JitFunc {
   /** Byte offset of its code in the image, and its `jited_len`. */
   imageOffset: number;
   size: number;
+  /** Bytes of prologue (`ctx->prologue_len`) and where the epilogue starts (`ctx->epilogue_offset`). */
+  prologueLen: number;
+  epilogueOffset: number;
   /** `pass=` of its first compile. */
   passes: number;
   stackDepth: number;
@@ -344,6 +347,8 @@ export function compile(insnBytes: Uint8Array | BpfInsn[], options: CompileOptio
       insnCount: progs[f]!.len,
       imageOffset: Number(jit_data.ctx.ro_insns! - imageAddr),
       size: jit_data.prog_size,
+      prologueLen: ninsns_rvoff(jit_data.ctx.prologue_len),
+      epilogueOffset: ninsns_rvoff(jit_data.ctx.epilogue_offset),
       passes: result.pass,
       stackDepth: progs[f]!.stack_depth,
     });
