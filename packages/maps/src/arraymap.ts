@@ -64,6 +64,12 @@ import {
 } from './internal/common.js';
 import { bpf_map_fd_get_ptr, bpf_map_fd_put_ptr, bpf_map_fd_sys_lookup_elem, bpf_map_meta_alloc, bpf_map_meta_equal, bpf_map_meta_free } from './map_in_map.js';
 
+/** The update flags as u64, as they arrive. */
+const F_LOCK = BigInt(BPF_F_LOCK);
+const F_EXIST = BigInt(BPF_EXIST);
+const F_NOEXIST = BigInt(BPF_NOEXIST);
+const F_ANY = BigInt(BPF_ANY);
+
 const ARRAY_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
 
 /** `struct bpf_array`: the map plus its storage. */
@@ -215,9 +221,9 @@ export function bpf_percpu_array_copy(map: BpfMap, key: Uint8Array, value: Uint8
 export function bpf_percpu_array_update(map: BpfMap, key: Uint8Array, value: Uint8Array, map_flags: bigint): number {
   const array = map as bpf_array;
   const index = read_u32(key);
-  if (map_flags > BigInt(BPF_EXIST)) return EINVAL; // unknown flags
+  if (map_flags > F_EXIST) return EINVAL; // unknown flags
   if (index >= array.max_entries) return E2BIG; // all elements were pre-allocated
-  if (map_flags === BigInt(BPF_NOEXIST)) return EEXIST; // all elements already exist
+  if (map_flags === F_NOEXIST) return EEXIST; // all elements already exist
   const size = array.elem_size;
   const off = elem_off(array, index);
   for (let cpu = 0; cpu < array.pcpu.length; cpu++) {
@@ -250,11 +256,11 @@ export function array_map_get_next_key(map: BpfMap, key: Uint8Array | null, next
 export function array_map_update_elem(map: BpfMap, key: Uint8Array, value: Uint8Array, map_flags: bigint): number {
   const array = map as bpf_array;
   const index = read_u32(key);
-  if ((map_flags & ~BigInt(BPF_F_LOCK)) > BigInt(BPF_EXIST)) return EINVAL; // unknown flags
+  if ((map_flags & ~F_LOCK) > F_EXIST) return EINVAL; // unknown flags
   if (index >= array.max_entries) return E2BIG; // all elements were pre-allocated
-  if (map_flags & BigInt(BPF_NOEXIST)) return EEXIST; // all elements already exist
+  if (map_flags & F_NOEXIST) return EEXIST; // all elements already exist
   // BPF_F_LOCK needs a bpf_spin_lock in the value's BTF; the model keeps no BTF record.
-  if (map_flags & BigInt(BPF_F_LOCK)) return EINVAL;
+  if (map_flags & F_LOCK) return EINVAL;
   const off = elem_off(array, index);
   const dst = array.map_type === bpf_map_type.BPF_MAP_TYPE_PERCPU_ARRAY ? array.pcpu[this_cpu(map.env)] : array.value;
   copy_bytes(dst.subarray(off, off + array.value_size), value, array.value_size);
@@ -413,7 +419,7 @@ export function bpf_fd_array_map_lookup_elem(map: BpfMap, key: Uint8Array, value
 export function bpf_fd_array_map_update_elem(map: BpfMap, fds: BpfFdResolver, key: Uint8Array, value: Uint8Array, map_flags: bigint): number {
   const array = map as bpf_array;
   const index = read_u32(key);
-  if (map_flags !== BigInt(BPF_ANY)) return EINVAL;
+  if (map_flags !== F_ANY) return EINVAL;
   if (index >= map.max_entries) return E2BIG;
   const ufd = read_u32(value) | 0;
   const new_ptr = map.ops.map_fd_get_ptr ? map.ops.map_fd_get_ptr(map, ufd, fds) : EINVAL;

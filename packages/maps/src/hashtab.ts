@@ -56,6 +56,11 @@ import {
 import { htab_map_hash } from './jhash.js';
 import { bpf_map_fd_get_ptr, bpf_map_fd_put_ptr, bpf_map_fd_sys_lookup_elem, bpf_map_meta_alloc, bpf_map_meta_equal, bpf_map_meta_free } from './map_in_map.js';
 
+/** The update flags as u64, as they arrive. */
+const F_LOCK = BigInt(BPF_F_LOCK);
+const F_EXIST = BigInt(BPF_EXIST);
+const F_NOEXIST = BigInt(BPF_NOEXIST);
+
 const HTAB_CREATE_FLAG_MASK = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | BPF_F_ZERO_SEED;
 
 /** sizeof(struct htab_elem) on x86-64 (hash node, LRU node / per-CPU pointer, hash), before the key. */
@@ -346,9 +351,9 @@ export function htab_map_get_next_key(map: BpfMap, key: Uint8Array | null, next_
 
 /** `check_flags`: BPF_NOEXIST on an existing key, BPF_EXIST on a missing one. */
 function check_flags(l_old: htab_elem | null, map_flags: bigint): number {
-  const f = map_flags & ~BigInt(BPF_F_LOCK);
-  if (l_old && f === BigInt(BPF_NOEXIST)) return EEXIST; // elem already exists
-  if (!l_old && f === BigInt(BPF_EXIST)) return ENOENT; // elem doesn't exist, cannot update it
+  const f = map_flags & ~F_LOCK;
+  if (l_old && f === F_NOEXIST) return EEXIST; // elem already exists
+  if (!l_old && f === F_EXIST) return ENOENT; // elem doesn't exist, cannot update it
   return 0;
 }
 
@@ -397,10 +402,10 @@ export function htab_map_update_elem(map: BpfMap, key: Uint8Array, value: Uint8A
 }
 
 function htab_update(htab: bpf_htab, key: Uint8Array, value: Uint8Array, ptr: BpfFdPtr | null, map_flags: bigint): number {
-  if ((map_flags & ~BigInt(BPF_F_LOCK)) > BigInt(BPF_EXIST)) return EINVAL; // unknown flags
+  if ((map_flags & ~F_LOCK) > F_EXIST) return EINVAL; // unknown flags
   const hash = htab_map_hash(key, htab.key_size, htab.hashrnd);
   const b = select_bucket(htab, hash);
-  if (map_flags & BigInt(BPF_F_LOCK)) return EINVAL; // no bpf_spin_lock in the value
+  if (map_flags & F_LOCK) return EINVAL; // no bpf_spin_lock in the value
   const l_old = lookup_elem_raw(htab, b, hash, key);
   const ret = check_flags(l_old, map_flags);
   if (ret) return ret;
@@ -462,7 +467,7 @@ function htab_lru_map_delete_node(htab: bpf_htab, node: bpf_lru_node<htab_elem>)
  */
 export function htab_lru_map_update_elem(map: BpfMap, key: Uint8Array, value: Uint8Array, map_flags: bigint): number {
   const htab = map as bpf_htab;
-  if (map_flags > BigInt(BPF_EXIST)) return EINVAL; // unknown flags
+  if (map_flags > F_EXIST) return EINVAL; // unknown flags
   const hash = htab_map_hash(key, htab.key_size, htab.hashrnd);
   const b = select_bucket(htab, hash);
   // Allocate before looking: getting a free node may remove older elements.
@@ -517,7 +522,7 @@ function pcpu_init_value(htab: bpf_htab, pptr: Uint8Array[], value: Uint8Array, 
  */
 function __htab_percpu_map_update_elem(map: BpfMap, key: Uint8Array, value: Uint8Array, map_flags: bigint, onallcpus: boolean): number {
   const htab = map as bpf_htab;
-  if (map_flags > BigInt(BPF_EXIST)) return EINVAL;
+  if (map_flags > F_EXIST) return EINVAL;
   const hash = htab_map_hash(key, htab.key_size, htab.hashrnd);
   const b = select_bucket(htab, hash);
   const l_old = lookup_elem_raw(htab, b, hash, key);
@@ -541,11 +546,11 @@ function __htab_percpu_map_update_elem(map: BpfMap, key: Uint8Array, value: Uint
  */
 function __htab_lru_percpu_map_update_elem(map: BpfMap, key: Uint8Array, value: Uint8Array, map_flags: bigint, onallcpus: boolean): number {
   const htab = map as bpf_htab;
-  if (map_flags > BigInt(BPF_EXIST)) return EINVAL;
+  if (map_flags > F_EXIST) return EINVAL;
   const hash = htab_map_hash(key, htab.key_size, htab.hashrnd);
   const b = select_bucket(htab, hash);
   let l_new: htab_elem | null = null;
-  if (map_flags !== BigInt(BPF_EXIST)) {
+  if (map_flags !== F_EXIST) {
     l_new = prealloc_lru_pop(htab, key, hash);
     if (!l_new) return ENOMEM;
   }
@@ -640,7 +645,7 @@ export function htab_lru_map_delete_elem(map: BpfMap, key: Uint8Array): number {
 export function htab_map_lookup_and_delete_elem(map: BpfMap, key: Uint8Array | null, value: Uint8Array, flags: bigint): number {
   const htab = map as bpf_htab;
   if (!key) return EINVAL;
-  if (flags & BigInt(BPF_F_LOCK)) return EINVAL;
+  if (flags & F_LOCK) return EINVAL;
   const l = __htab_map_lookup_elem(map, key);
   if (!l) return ENOENT;
   if (l.pptr) {
@@ -686,7 +691,7 @@ export interface HtabBatchResult {
 export function htab_map_lookup_batch(map: BpfMap, in_batch: number | null, count: number, elem_flags: bigint, flags: bigint, do_delete = false): HtabBatchResult {
   const htab = map as bpf_htab;
   const none = (ret: number, write_back: 'none' | 'count' = 'none'): HtabBatchResult => ({ ret, total: 0, keys: new Uint8Array(0), values: new Uint8Array(0), out_batch: 0, write_back });
-  if (elem_flags & ~BigInt(BPF_F_LOCK) || elem_flags & BigInt(BPF_F_LOCK)) return none(EINVAL);
+  if (elem_flags & ~F_LOCK || elem_flags & F_LOCK) return none(EINVAL);
   if (flags) return none(EINVAL);
   const max_count = count >>> 0;
   if (!max_count) return none(0);

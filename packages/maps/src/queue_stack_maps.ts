@@ -16,6 +16,10 @@ import type { BpfMap, BpfMapCreateAttr, BpfMapEnv, bpf_map_ops } from './bpf_map
 import { BPF_EXIST, BPF_F_ACCESS_MASK, BPF_F_NUMA_NODE, BPF_NOEXIST, E2BIG, EINVAL, ENOENT, ENOMEM, KMALLOC_MAX_SIZE, MODEL_MAX_ALLOC, bpf_map_flags_access_ok, bpf_map_init_from_attr } from './internal/common.js';
 import { bpf_map_meta_equal } from './map_in_map.js';
 
+/** The update flags as u64, as they arrive. */
+const F_EXIST = BigInt(BPF_EXIST);
+const F_NOEXIST = BigInt(BPF_NOEXIST);
+
 const QUEUE_STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
 
 /** `struct bpf_queue_stack`. */
@@ -140,8 +144,8 @@ export function queue_stack_map_push_elem(map: BpfMap, value: Uint8Array, flags:
   const qs = qs_of(map);
   const vs = qs.value_size;
   // BPF_EXIST is used to force making room for a new element in case the map is full
-  const replace = (flags & BigInt(BPF_EXIST)) !== 0n;
-  if (flags & BigInt(BPF_NOEXIST) || flags > BigInt(BPF_EXIST)) return EINVAL;
+  const replace = (flags & F_EXIST) !== 0n;
+  if (flags & F_NOEXIST || flags > F_EXIST) return EINVAL;
   if (queue_stack_map_is_full(qs)) {
     if (!replace) return E2BIG;
     // advance tail pointer to overwrite oldest element
