@@ -1063,6 +1063,8 @@ function run(
           env.insns = n;
           loadSlow(pd, mem, pc - 1, H[s]!, a, 4, false);
           L[d] = sLo;
+          H[d] = sHi;
+          break;
         }
         H[d] = 0;
         break;
@@ -1077,6 +1079,8 @@ function run(
           env.insns = n;
           loadSlow(pd, mem, pc - 1, H[s]!, a, 2, false);
           L[d] = sLo;
+          H[d] = sHi;
+          break;
         }
         H[d] = 0;
         break;
@@ -1090,6 +1094,8 @@ function run(
           env.insns = n;
           loadSlow(pd, mem, pc - 1, H[s]!, a, 1, false);
           L[d] = sLo;
+          H[d] = sHi;
+          break;
         }
         H[d] = 0;
         break;
