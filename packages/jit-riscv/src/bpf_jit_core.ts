@@ -67,13 +67,15 @@ export interface JitPassResult {
 }
 
 /**
- * `bpf_int_jit_compile`. The first call for a program sizes it (offsets start at a generous
+ * The body of `bpf_int_jit_compile` for one function (the model's `struct bpf_prog` for the JIT is
+ * `JitProg`; `bpf_int_jit_compile` in jit_prog.ts is the entry in core's convention).
+ * The first call for a program sizes it (offsets start at a generous
  * 32 parcels per instruction and shrink), allocates the image with `alloc` once two passes agree,
  * then writes it. A second call for a subprogram (`jit_data` kept) is the extra pass that fills
  * in the now-known call targets.
  * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_core.c (bpf_int_jit_compile)
  */
-export function bpf_int_jit_compile(
+export function __bpf_int_jit_compile(
   prog: JitProg,
   jit_data: RvJitData | null,
   isa: IsaOptions,
@@ -338,7 +340,7 @@ export function compile(insnBytes: Uint8Array | BpfInsn[], options: CompileOptio
   const jds: RvJitData[] = [];
   const funcs: JitFunc[] = [];
   for (let f = 0; f < progs.length; f++) {
-    const { jit_data, result } = bpf_int_jit_compile(progs[f]!, null, isa, !single, alloc);
+    const { jit_data, result } = __bpf_int_jit_compile(progs[f]!, null, isa, !single, alloc);
     if (result.err) return empty(result.err);
     jds.push(jit_data);
     funcAddrs[f] = jit_data.ctx.ro_insns!;
@@ -356,7 +358,7 @@ export function compile(insnBytes: Uint8Array | BpfInsn[], options: CompileOptio
   if (!single) {
     // The extra pass: every function again, now with the callees' addresses.
     for (let f = 0; f < progs.length; f++) {
-      const { result } = bpf_int_jit_compile(progs[f]!, jds[f]!, isa, true, alloc);
+      const { result } = __bpf_int_jit_compile(progs[f]!, jds[f]!, isa, true, alloc);
       if (result.err) return empty(result.err);
     }
   }

@@ -11,3 +11,4 @@ export * from './layout.js';
 export * from './elf.js';
 export * from './disasm.js';
 export * from './hart.js';
+export * from './jit_prog.js';
