@@ -111,7 +111,7 @@ const arbInsn: fc.Arbitrary<BpfInsn[]> = fc.oneof(
   off.map((o) => [I(0xe5, 0, 0, o, 0)]),
   fc.integer({ min: 0, max: 211 }).map((k) => [I(0x85, 0, 0, 0, k)]),
   imm.map((k) => [I(0x85, 0, 1, 0, k)]),
-  fc.constant([I(0x95, 0, 0, 0, 0)]),
+  fc.constant(0).map(() => [I(0x95, 0, 0, 0, 0)]),
   // memory
   fc.tuple(sz, reg, reg, off).map(([s, d, r, o]) => [I(0x61 | s, d, r, o, 0)]),
   fc.tuple(fc.constantFrom(0x00, 0x08, 0x10), reg, reg, off).map(([s, d, r, o]) => [I(0x81 | s, d, r, o, 0)]),
