@@ -29,14 +29,26 @@ import {
   struct,
   union,
   writeField,
+  type LayoutField,
   type MemberDecoded,
   type MemberEncodable,
-  type LayoutField,
   type StructLayout,
 } from './internal/layout.js';
 
 export { cString };
-export type { LayoutField, StructLayout };
+export type {
+  AggDecl,
+  Decl,
+  Decoded,
+  Encodable,
+  FieldDecl,
+  LayoutField,
+  LayoutGroup,
+  LeafKind,
+  MemberDecoded,
+  MemberEncodable,
+  StructLayout,
+} from './internal/layout.js';
 
 // #region bpf_attr_map
 /** BPF_MAP_CREATE. */
@@ -398,7 +410,7 @@ export const bpf_attr_decl = union('', [
  * Confirmed on the live 6.18 kernel by test/uapi-check-attr.test.ts.
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (CHECK_ATTR)
  */
-const commands = {
+export const bpf_attr_commands = {
   BPF_MAP_CREATE: { decl: map_create, last: 'excl_prog_hash_size' },
   BPF_MAP_LOOKUP_ELEM: { decl: map_elem, last: 'flags' },
   BPF_MAP_UPDATE_ELEM: { decl: map_elem, last: 'flags' },
@@ -441,11 +453,13 @@ const commands = {
 // #endregion bpf_attr_union
 
 /** A command name that has an attr layout (every `enum bpf_cmd` value but the __MAX sentinel). */
-export type BpfCmdName = keyof typeof commands;
-type CmdNumber = Exclude<(typeof bpf_cmd)[keyof typeof bpf_cmd], (typeof bpf_cmd)['__MAX_BPF_CMD']>;
+export type BpfCmdName = keyof typeof bpf_attr_commands;
+/** The numbers of `enum bpf_cmd` (without __MAX_BPF_CMD). */
+export type CmdNumber = Exclude<(typeof bpf_cmd)[keyof typeof bpf_cmd], (typeof bpf_cmd)['__MAX_BPF_CMD']>;
 /** A command, by name or by its `enum bpf_cmd` number. */
 export type AttrCmd = BpfCmdName | 'BPF_PROG_RUN' | CmdNumber | number;
-type NameOf<C> = C extends BpfCmdName
+/** The command name of a command given by name or number (BPF_PROG_RUN is BPF_PROG_TEST_RUN). */
+export type NameOf<C> = C extends BpfCmdName
   ? C
   : C extends 'BPF_PROG_RUN'
     ? 'BPF_PROG_TEST_RUN'
@@ -456,11 +470,11 @@ type NameOf<C> = C extends BpfCmdName
 /** The decoded attr of a command: `BpfAttr<'BPF_MAP_CREATE'>['map_type']` is a number. */
 export type BpfAttr<C extends AttrCmd> = [NameOf<C>] extends [never]
   ? Record<string, unknown>
-  : MemberDecoded<(typeof commands)[NameOf<C>]['decl']>;
+  : MemberDecoded<(typeof bpf_attr_commands)[NameOf<C>]['decl']>;
 /** What `encodeAttr` accepts for a command: any subset of its fields (absent = 0). */
 export type BpfAttrInput<C extends AttrCmd> = [NameOf<C>] extends [never]
   ? Record<string, unknown>
-  : MemberEncodable<(typeof commands)[NameOf<C>]['decl']>;
+  : MemberEncodable<(typeof bpf_attr_commands)[NameOf<C>]['decl']>;
 
 export type BpfAttrMapCreate = BpfAttr<'BPF_MAP_CREATE'>;
 export type BpfAttrMapElem = BpfAttr<'BPF_MAP_LOOKUP_ELEM'>;
@@ -512,7 +526,7 @@ export interface AttrCommand {
 
 const byName = new Map<string, AttrCommand>();
 const byNumber: (AttrCommand | undefined)[] = [];
-for (const [name, c] of Object.entries(commands) as [BpfCmdName, (typeof commands)[BpfCmdName]][]) {
+for (const [name, c] of Object.entries(bpf_attr_commands) as [BpfCmdName, (typeof bpf_attr_commands)[BpfCmdName]][]) {
   const layout = layoutStruct('bpf_attr', struct('', [c.decl]));
   const last = layout.byPath.get(c.last);
   if (!last) throw new Error(`attr: ${name}'s last field ${c.last} is not in its struct`);

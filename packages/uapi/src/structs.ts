@@ -342,7 +342,8 @@ export const uapiStructs = {
 
 export type UapiStructName = keyof typeof uapiStructs;
 
-interface StructTypes {
+/** Struct name -> its declaration's type, for the typed encode/decode. */
+export interface StructTypes {
   bpf_insn: typeof bpf_insn_decl;
   bpf_prog_info: typeof bpf_prog_info_decl;
   bpf_map_info: typeof bpf_map_info_decl;
