@@ -81,6 +81,8 @@ describe('bpf_asm parses the same text', () => {
   it('rejects text that is not an instruction', () => {
     expect(parse_bpf_insn('r1 = (s8)5')).toBeNull();
     expect(parse_bpf_insn('w1 += (s16)w2')).toBeNull();
+    expect(parse_bpf_insn('r1 = bswap16 r2')).toBeNull();
+    expect(parse_bpf_insn('r1 = -r2')).toBeNull();
   });
 });
 

@@ -324,10 +324,11 @@ export function parse_bpf_insn(text: string): BpfInsn[] | null {
     return [raw(0xc3 | SIZE_OF[m[1]!]!, +m[2]!, +m[4]!, num(m[3]!), 0x110)];
   }
   if ((m = t.match(/^r(\d+) = (be|le|bswap)(16|32|64) r(\d+)$/))) {
+    if (m[1] !== m[4]) return null;
     const code = m[2] === 'bswap' ? 0xd7 : m[2] === 'be' ? 0xdc : 0xd4;
     return [raw(code, +m[1]!, 0, 0, +m[3]!)];
   }
-  if ((m = t.match(/^([rw])(\d+) = -([rw])(\d+)$/))) return [raw(m[1] === 'w' ? 0x84 : 0x87, +m[2]!, 0, 0, 0)];
+  if ((m = t.match(/^([rw])(\d+) = -([rw])(\d+)$/)) && m[1] === m[3] && m[2] === m[4]) return [raw(m[1] === 'w' ? 0x84 : 0x87, +m[2]!, 0, 0, 0)];
   if ((m = t.match(/^r(\d+) = addr_space_cast\(r(\d+), (\d+), (\d+)\)$/))) {
     return [raw(0xbf, +m[1]!, +m[2]!, 1, ((+m[3]! << 16) | +m[4]!) | 0)];
   }
