@@ -30,7 +30,11 @@ import {
   encodeInsns,
   type BpfInsn,
 } from '@bpf-internals/uapi';
+import { rmdirSync } from 'node:fs';
 import type { Scenario, ScenarioCtx } from './runner.js';
+import type { Process } from '@bpf-internals/syscall';
+// programs.js is not yet re-exported by the package index (engineer A's file): same module by path.
+import { cgroup_mount } from '../../packages/syscall/src/programs.js';
 import { BAD_FD as BAD_PROG_FD, E2BIG, EBADF, EFAULT, EINVAL, ENOSPC, ENOTSUPP, readU32 } from './helpers.js';
 
 const C = bpf_cmd;
@@ -228,6 +232,85 @@ export function testRun(c: ScenarioCtx, prog_fd: number, o: TestRunOpts = {}, ex
   if (ctxOut) c.read(ctxOut, o.ctx_out!);
   return r;
 }
+
+let cgSeq = 0;
+/**
+ * A fresh cgroup directory, opened: under the host's cgroup2 mount (/sys/fs/cgroup/unified on
+ * the reference host) or the model's /sys/fs/cgroup. Returns its fd and a cleanup.
+ */
+export function cgroupDir(c: ScenarioCtx, sub = ''): { fd: number; path: string; cleanup(): void } {
+  const base = c.side === 'host' ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+  if (c.side === 'model') cgroup_mount((c.proc as unknown as Process).kernel);
+  const path = `${base}/bpfi-${process.pid}-${cgSeq++}${sub}`;
+  c.mkdir(path);
+  const fd = c.open(path);
+  return {
+    fd,
+    path,
+    cleanup() {
+      c.close(fd);
+      if (c.side === 'host') rmdirSync(path);
+    },
+  };
+}
+
+/** BPF_PROG_ATTACH / BPF_PROG_DETACH. */
+export function attach(c: ScenarioCtx, cmd: number, target_fd: number, prog_fd: number, attach_type: number, attach_flags = 0, more: { replace_bpf_fd?: number; relative_fd?: number; expected_revision?: bigint } = {}, expect?: number): number {
+  return c.bpf(cmd, encodeAttr('BPF_PROG_ATTACH', { target_fd, attach_bpf_fd: prog_fd, attach_type, attach_flags, ...more }), expect === undefined ? {} : { expect });
+}
+
+/** BPF_PROG_QUERY with room for `room` ids; records result, flags, count, revision and the ids. */
+export function query(c: ScenarioCtx, target_fd: number, attach_type: number, room = 8, query_flags = 0, expect?: number): number {
+  const ids = room ? c.mem(room * 4) : 0n;
+  const at = c.mem(ATTR);
+  const r = c.bpf(C.BPF_PROG_QUERY, encodeAttr('BPF_PROG_QUERY', { query: { target_fd, attach_type, query_flags, prog_ids: ids, prog_cnt: room } }), {
+    at,
+    ...(expect === undefined ? {} : { expect }),
+  });
+  const q = c.proc.mem.read(at, 64);
+  const dv = new DataView(q.buffer);
+  c.note('attach_flags', dv.getUint32(12, true));
+  const cnt = dv.getUint32(24, true);
+  c.note('prog_cnt', cnt);
+  c.note('revision', dv.getBigUint64(56, true));
+  if (ids) {
+    const b = c.proc.mem.read(ids, room * 4);
+    for (let i = 0; i < Math.min(cnt, room); i++) c.id(readU32(b, i * 4));
+  }
+  return r;
+}
+
+/** The id of the program behind `fd` (through BPF_OBJ_GET_INFO_BY_FD), recorded relatively. */
+export function progId(c: ScenarioCtx, fd: number): number {
+  const info = c.mem(232);
+  c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, encodeAttr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: fd, info_len: 232, info } }), { expect: 0 });
+  const id = readU32(c.proc.mem.read(info, 8), 4);
+  c.id(id);
+  return id;
+}
+
+/** BPF_LINK_CREATE. */
+export function linkCreate(c: ScenarioCtx, prog_fd: number, target_fd: number, attach_type: number, flags = 0, expect?: number | 'fd'): number {
+  return c.bpf(C.BPF_LINK_CREATE, encodeAttr('BPF_LINK_CREATE', { link_create: { prog_fd, target_fd, attach_type, flags } }), expect === undefined ? {} : { expect });
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD on a link: type, prog id (relative), attach type; cgroup id zero or not. */
+export function linkInfo(c: ScenarioCtx, fd: number, expect = 0): void {
+  const info = c.mem(64);
+  c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, encodeAttr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: fd, info_len: 64, info } }), { expect });
+  const b = c.proc.mem.read(info, 64);
+  const dv = new DataView(b.buffer);
+  c.note('link type', dv.getUint32(0, true));
+  c.note('link id non-zero', dv.getUint32(4, true) !== 0);
+  c.id(dv.getUint32(8, true));
+  c.note('cgroup id non-zero', dv.getBigUint64(16, true) !== 0n);
+  c.note('attach_type', dv.getUint32(24, true));
+}
+
+const CGROUP_SKB = PT.BPF_PROG_TYPE_CGROUP_SKB;
+const EGRESS = AT.BPF_CGROUP_INET_EGRESS;
+const INGRESS = AT.BPF_CGROUP_INET_INGRESS;
+const skbProg = (c: ScenarioCtx, imm: number, eat = EGRESS): number => progLoad(c, ret(imm), { type: CGROUP_SKB, expected_attach_type: eat }, 'fd');
 
 /** `r0 = imm; exit`. */
 export const ret = (imm: number): BpfInsn[] => [BPF_MOV64_IMM(0, imm), BPF_EXIT_INSN()];
@@ -468,6 +551,154 @@ export const progScenarios: Scenario[] = [
       testRun(c, map, {}, EINVAL);
       const tp = progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_TRACEPOINT }, 'fd');
       testRun(c, tp, {}, ENOTSUPP);
+    },
+  },
+  {
+    name: 'cgroup attach modes: NONE replaces, OVERRIDE/MULTI mismatch EPERM, MULTI lists, REPLACE, detach rules',
+    run: (c) => {
+      const cg = cgroupDir(c);
+      const p1 = skbProg(c, 1);
+      const p2 = skbProg(c, 1);
+      const p3 = skbProg(c, 0);
+      progId(c, p1);
+      progId(c, p2);
+      progId(c, p3);
+      const PA = C.BPF_PROG_ATTACH;
+      const PD = C.BPF_PROG_DETACH;
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      attach(c, PA, cg.fd, p1, EGRESS, 0, {}, 0);
+      attach(c, PA, cg.fd, p2, EGRESS, 0, {}, 0);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      attach(c, PA, cg.fd, p1, EGRESS, 1, {}, -1);
+      attach(c, PA, cg.fd, p1, EGRESS, 2, {}, -1);
+      attach(c, PD, cg.fd, 0, EGRESS, 0, {}, 0);
+      attach(c, PD, cg.fd, 0, EGRESS, 0, {}, -2);
+      attach(c, PA, cg.fd, p1, EGRESS, 2, {}, 0);
+      attach(c, PA, cg.fd, p2, EGRESS, 2, {}, 0);
+      attach(c, PA, cg.fd, p1, EGRESS, 2, {}, EINVAL);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      query(c, cg.fd, EGRESS, 1, 0, ENOSPC);
+      query(c, cg.fd, EGRESS, 0, 0, 0);
+      query(c, cg.fd, EGRESS, 8, 1, 0);
+      query(c, cg.fd, INGRESS, 8, 0, 0);
+      attach(c, PA, cg.fd, p3, EGRESS, 2 | 4, { replace_bpf_fd: p1 }, 0);
+      attach(c, PA, cg.fd, p3, EGRESS, 2 | 4, { replace_bpf_fd: p1 }, EINVAL);
+      attach(c, PA, cg.fd, p1, EGRESS, 2 | 4, { replace_bpf_fd: p1 }, -2);
+      attach(c, PA, cg.fd, p3, EGRESS, 4, { replace_bpf_fd: p2 }, EINVAL);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      attach(c, PA, cg.fd, p1, EGRESS, 2 | 8, {}, 0);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      attach(c, PD, cg.fd, 0, EGRESS, 0, {}, EINVAL);
+      attach(c, PD, cg.fd, p2, EGRESS, 0, {}, 0);
+      attach(c, PD, cg.fd, p3, EGRESS, 0, {}, 0);
+      attach(c, PD, cg.fd, p1, EGRESS, 0, {}, 0);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      cg.cleanup();
+    },
+  },
+  {
+    name: 'cgroup attach errors: not a cgroup, wrong program type, attach type, flags, revision',
+    run: (c) => {
+      const cg = cgroupDir(c);
+      const p = skbProg(c, 1);
+      const sf = progLoad(c, ret(1), {}, 'fd');
+      const map = c.bpf(C.BPF_MAP_CREATE, encodeAttr('BPF_MAP_CREATE', { map_type: 2, key_size: 4, value_size: 4, max_entries: 1 }), { expect: 'fd' });
+      const PA = C.BPF_PROG_ATTACH;
+      attach(c, PA, map, p, EGRESS, 0, {}, EBADF);
+      attach(c, PA, BAD_PROG_FD, p, EGRESS, 0, {}, EBADF);
+      attach(c, PA, cg.fd, sf, EGRESS, 0, {}, EINVAL);
+      attach(c, PA, cg.fd, map, EGRESS, 0, {}, EINVAL);
+      attach(c, PA, cg.fd, BAD_PROG_FD, EGRESS, 0, {}, EBADF);
+      attach(c, PA, cg.fd, p, 200, 0, {}, EINVAL);
+      attach(c, PA, cg.fd, p, EGRESS, 1 << 7, {}, EINVAL);
+      attach(c, PA, cg.fd, p, EGRESS, 3, {}, EINVAL);
+      attach(c, PA, cg.fd, p, EGRESS, 4, {}, EINVAL);
+      attach(c, PA, cg.fd, p, EGRESS, 2, { expected_revision: 7n }, -116);
+      attach(c, PA, cg.fd, p, EGRESS, 2, { expected_revision: 1n }, 0);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      query(c, cg.fd, EGRESS, 8, 2, EINVAL);
+      query(c, map, EGRESS, 8, 0, EBADF);
+      attach(c, C.BPF_PROG_DETACH, cg.fd, p, EGRESS, 0, { expected_revision: 5n }, -116);
+      attach(c, C.BPF_PROG_DETACH, cg.fd, p, EGRESS, 2, {}, EINVAL);
+      attach(c, C.BPF_PROG_DETACH, cg.fd, p, EGRESS, 0, {}, 0);
+      cg.cleanup();
+    },
+  },
+  {
+    name: 'cgroup hierarchy: a parent without OVERRIDE forbids child programs; effective arrays',
+    run: (c) => {
+      const parent = cgroupDir(c);
+      const childPath = `${parent.path}/child`;
+      c.mkdir(childPath);
+      const child = c.open(childPath);
+      const p1 = skbProg(c, 1);
+      const p2 = skbProg(c, 1);
+      progId(c, p1);
+      progId(c, p2);
+      const PA = C.BPF_PROG_ATTACH;
+      const PD = C.BPF_PROG_DETACH;
+      attach(c, PA, parent.fd, p1, EGRESS, 0, {}, 0);
+      attach(c, PA, child, p2, EGRESS, 0, {}, -1);
+      query(c, child, EGRESS, 8, 1, 0);
+      attach(c, PD, parent.fd, p1, EGRESS, 0, {}, 0);
+      attach(c, PA, parent.fd, p1, EGRESS, 1, {}, 0);
+      attach(c, PA, child, p2, EGRESS, 0, {}, 0);
+      query(c, child, EGRESS, 8, 1, 0);
+      query(c, child, EGRESS, 8, 0, 0);
+      attach(c, PD, child, p2, EGRESS, 0, {}, 0);
+      query(c, child, EGRESS, 8, 1, 0);
+      attach(c, PD, parent.fd, p1, EGRESS, 0, {}, 0);
+      attach(c, PA, parent.fd, p1, EGRESS, 2, {}, 0);
+      attach(c, PA, child, p2, EGRESS, 2, {}, 0);
+      query(c, child, EGRESS, 8, 1, 0);
+      attach(c, PD, child, p2, EGRESS, 0, {}, 0);
+      attach(c, PD, parent.fd, p1, EGRESS, 0, {}, 0);
+      c.close(child);
+      if (c.side === 'host') rmdirSync(childPath);
+      parent.cleanup();
+    },
+  },
+  {
+    name: 'cgroup links: keep the program after its fd closes, update, detach, info, pin',
+    run: (c) => {
+      const cg = cgroupDir(c);
+      const p1 = skbProg(c, 1);
+      const p2 = skbProg(c, 1);
+      progId(c, p1);
+      progId(c, p2);
+      const link = linkCreate(c, p1, cg.fd, EGRESS, 0, 'fd');
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      linkInfo(c, link);
+      attach(c, C.BPF_PROG_ATTACH, cg.fd, p2, EGRESS, 0, {}, -1);
+      // cgroup skb programs may attach to the other direction (enforce_expected_attach_type is 0)
+      const other = linkCreate(c, p1, cg.fd, INGRESS, 0, 'fd');
+      c.close(other);
+      linkCreate(c, p1, cg.fd, EGRESS, 1, EINVAL);
+      let cur = link;
+      const upd = (new_prog_fd: number, flags: number, old_prog_fd: number, expect: number) =>
+        c.bpf(C.BPF_LINK_UPDATE, encodeAttr('BPF_LINK_UPDATE', { link_update: { link_fd: cur, new_prog_fd, flags, old_prog_fd } }), { expect });
+      upd(p2, 0, 0, 0);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      upd(p1, 4, p1, -1);
+      upd(p1, 4, p2, 0);
+      upd(p2, 0, p1, EINVAL);
+      upd(p2, 8, 0, EINVAL);
+      c.close(p1);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      c.bpf(C.BPF_OBJ_PIN, encodeAttr('BPF_OBJ_PIN', { pathname: c.str('/sys/fs/bpf/cglink'), bpf_fd: link }), { expect: 0 });
+      c.close(link);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      const back = c.bpf(C.BPF_OBJ_GET, encodeAttr('BPF_OBJ_GET', { pathname: c.str('/sys/fs/bpf/cglink') }), { expect: 'fd' });
+      cur = back;
+      linkInfo(c, back);
+      c.bpf(C.BPF_LINK_DETACH, encodeAttr('BPF_LINK_DETACH', { link_detach: { link_fd: back } }), { expect: 0 });
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      linkInfo(c, back);
+      upd(p2, 0, 0, -67);
+      c.bpf(C.BPF_LINK_DETACH, encodeAttr('BPF_LINK_DETACH', { link_detach: { link_fd: p2 } }), { expect: EINVAL });
+      c.unlink('/sys/fs/bpf/cglink');
+      c.close(back);
+      cg.cleanup();
     },
   },
 ];

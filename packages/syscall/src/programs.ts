@@ -13,6 +13,9 @@ import { bpf_cmd } from '@bpf-internals/uapi';
 import type { Process } from './process.js';
 import { bpf_prog_load } from './prog.js';
 import { bpf_prog_test_run } from './test_run.js';
+import { bpf_prog_attach, bpf_prog_detach, bpf_prog_query } from './attach.js';
+import { link_create, link_detach, link_update } from './link.js';
+import './cgroup.js';
 
 /** A handler as syscall.ts's dispatch table holds it. */
 export type ProgCmdHandler = (proc: Process, attr: Uint8Array, uattr: bigint, size: number) => number;
@@ -22,6 +25,12 @@ export type ProgCmdHandler = (proc: Process, attr: Uint8Array, uattr: bigint, si
 export const prog_cmds: Readonly<Record<number, ProgCmdHandler>> = {
   [bpf_cmd.BPF_PROG_LOAD]: (p, a, u, s) => bpf_prog_load(p, a, u, s),
   [bpf_cmd.BPF_PROG_TEST_RUN]: (p, a, u) => bpf_prog_test_run(p, a, u),
+  [bpf_cmd.BPF_PROG_ATTACH]: (p, a) => bpf_prog_attach(p, a),
+  [bpf_cmd.BPF_PROG_DETACH]: (p, a) => bpf_prog_detach(p, a),
+  [bpf_cmd.BPF_PROG_QUERY]: (p, a, u, s) => bpf_prog_query(p, a, u, s),
+  [bpf_cmd.BPF_LINK_CREATE]: (p, a, u) => link_create(p, a, u),
+  [bpf_cmd.BPF_LINK_UPDATE]: (p, a) => link_update(p, a),
+  [bpf_cmd.BPF_LINK_DETACH]: (p, a) => link_detach(p, a),
 };
 // #endregion prog_cmds
 
@@ -30,3 +39,7 @@ export * from './prog_info.js';
 export * from './trace.js';
 export * from './runtime.js';
 export * from './test_run.js';
+export * from './attach.js';
+export * from './attach_types.js';
+export * from './cgroup.js';
+export * from './link.js';
