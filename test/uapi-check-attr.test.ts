@@ -11,6 +11,7 @@ import {
   BPF_EXIT_INSN,
   BPF_MOV64_IMM,
   BPF_REG_0,
+  CHECK_ATTR,
   attrCommands,
   attrLastField,
   bpf_attach_type,
@@ -137,6 +138,9 @@ describe.skipIf(!host)('CHECK_ATTR on the host kernel agrees with attrLastField'
     probe[end] = 1;
     const after = run(h, cmd, probe);
     const report = `${name}: baseline ${before}, with byte ${end} set ${after}`;
+    // The model's CHECK_ATTR must call the same bytes bad that the kernel refused.
+    expect(CHECK_ATTR(cmd, b)).toBe(false);
+    expect(CHECK_ATTR(cmd, probe)).toBe(true);
     if (!h.strict) {
       if (before === -errno.EINVAL || after !== -errno.EINVAL) console.log(`differs on ${h.release}: ${report}`);
       return;

@@ -6,6 +6,7 @@ import {
   attrCommand,
   attrField,
   attrFields,
+  attrFieldsAt,
   attrLastField,
   bpfAttrSizeAt,
   bpf_cmd,
@@ -86,21 +87,21 @@ describe('union bpf_attr codec', () => {
   });
 
   it.each([
-    ['unknown command', () => encodeAttr(99, {}), 'bpf_attr'],
-    ['unknown field', () => encodeAttr('BPF_MAP_CREATE', { map_typ: 1 } as never), 'bpf_attr.map_typ'],
-    ['field of another command', () => encodeAttr('BPF_MAP_CREATE', { prog_type: 1 } as never), 'bpf_attr.prog_type'],
-    ['u32 above 2^32-1', () => encodeAttr('BPF_MAP_CREATE', { map_type: 2 ** 32 }), 'bpf_attr.map_type'],
-    ['negative u32', () => encodeAttr('BPF_MAP_CREATE', { key_size: -1 }), 'bpf_attr.key_size'],
-    ['s32 above 2^31-1', () => encodeAttr('BPF_PROG_LOAD', { prog_token_fd: 2 ** 31 }), 'bpf_attr.prog_token_fd'],
-    ['non-integer', () => encodeAttr('BPF_MAP_CREATE', { value_size: 1.5 }), 'bpf_attr.value_size'],
-    ['u64 above 2^64-1', () => encodeAttr('BPF_PROG_LOAD', { insns: 1n << 64n }), 'bpf_attr.insns'],
-    ['negative u64', () => encodeAttr('BPF_PROG_LOAD', { log_buf: -1n }), 'bpf_attr.log_buf'],
-    ['name longer than char[16]', () => encodeAttr('BPF_PROG_LOAD', { prog_name: 'a'.repeat(17) }), 'bpf_attr.prog_name'],
-    ['nested unknown field', () => encodeAttr('BPF_PROG_TEST_RUN', { test: { prog: 1 } } as never), 'bpf_attr.test.prog'],
-    ['nested struct given a number', () => encodeAttr('BPF_PROG_TEST_RUN', { test: 3 } as never), 'bpf_attr.test'],
-    ['decode of a short buffer', () => decodeAttr('BPF_MAP_CREATE', new Uint8Array(95)), 'bpf_attr'],
-    ['decode of an unknown command', () => decodeAttr(38, new Uint8Array(168)), 'bpf_attr'],
-  ])('%s is a UapiError naming %s', (_name, fn, field) => {
+    ['unknown command', 'bpf_attr', () => encodeAttr(99, {})],
+    ['unknown field', 'bpf_attr.map_typ', () => encodeAttr('BPF_MAP_CREATE', { map_typ: 1 } as never)],
+    ['field of another command', 'bpf_attr.prog_type', () => encodeAttr('BPF_MAP_CREATE', { prog_type: 1 } as never)],
+    ['u32 above 2^32-1', 'bpf_attr.map_type', () => encodeAttr('BPF_MAP_CREATE', { map_type: 2 ** 32 })],
+    ['negative u32', 'bpf_attr.key_size', () => encodeAttr('BPF_MAP_CREATE', { key_size: -1 })],
+    ['s32 above 2^31-1', 'bpf_attr.prog_token_fd', () => encodeAttr('BPF_PROG_LOAD', { prog_token_fd: 2 ** 31 })],
+    ['non-integer', 'bpf_attr.value_size', () => encodeAttr('BPF_MAP_CREATE', { value_size: 1.5 })],
+    ['u64 above 2^64-1', 'bpf_attr.insns', () => encodeAttr('BPF_PROG_LOAD', { insns: 1n << 64n })],
+    ['negative u64', 'bpf_attr.log_buf', () => encodeAttr('BPF_PROG_LOAD', { log_buf: -1n })],
+    ['name longer than char[16]', 'bpf_attr.prog_name', () => encodeAttr('BPF_PROG_LOAD', { prog_name: 'a'.repeat(17) })],
+    ['nested unknown field', 'bpf_attr.test.prog', () => encodeAttr('BPF_PROG_TEST_RUN', { test: { prog: 1 } } as never)],
+    ['nested struct given a number', 'bpf_attr.test', () => encodeAttr('BPF_PROG_TEST_RUN', { test: 3 } as never)],
+    ['decode of a short buffer', 'bpf_attr', () => decodeAttr('BPF_MAP_CREATE', new Uint8Array(95))],
+    ['decode of an unknown command', 'bpf_attr', () => decodeAttr(38, new Uint8Array(168))],
+  ])('%s is a UapiError naming %s', (_name, field, fn) => {
     try {
       fn();
       expect.unreachable();
@@ -154,6 +155,16 @@ describe('CHECK_ATTR and BPF_<CMD>_LAST_FIELD', () => {
     expect(CHECK_ATTR('BPF_MAP_CREATE', b)).toBe(true);
     expect(CHECK_ATTR('BPF_MAP_FREEZE', b)).toBe(true);
     expect(CHECK_ATTR('BPF_PROG_LOAD', b)).toBe(false);
+  });
+
+  it.each([
+    ['BPF_PROG_LOAD', 50, ['prog_name']],
+    ['BPF_PROG_LOAD', 113, ['attach_prog_fd', 'attach_btf_obj_fd']],
+    ['BPF_RAW_TRACEPOINT_OPEN', 12, []], // the __u32 :32 padding
+    ['BPF_MAP_UPDATE_ELEM', 4, []], // alignment hole before the 8-aligned key
+    ['BPF_LINK_CREATE', 20, ['link_create.kprobe_multi.cnt', 'link_create.tracing.target_btf_id', 'link_create.netfilter.hooknum', 'link_create.uprobe_multi.path', 'link_create.iter_info', 'link_create.perf_event.bpf_cookie'].sort()],
+  ] as const)('%s: byte %i belongs to %j', (cmd, off, names) => {
+    expect(attrFieldsAt(cmd, off).map((f) => f.path).sort()).toEqual(names);
   });
 
   it('every command has a table entry with its fields', () => {

@@ -561,6 +561,13 @@ export function attrField(cmd: AttrCmd, path: string): LayoutField {
   return f;
 }
 
+/** The fields of a command that cover byte `offset` (several when a union overlays it; [] for a hole). */
+export function attrFieldsAt(cmd: AttrCmd, offset: number): readonly LayoutField[] {
+  return attrCommand(cmd).layout.fields.filter((f) =>
+    f.bitSize !== undefined ? offset === f.offset : offset >= f.offset && offset < f.offset + f.size,
+  );
+}
+
 /** Every field of the whole union (all commands), for layout checks and docs. */
 export function bpfAttrLayout(): StructLayout {
   return unionLayout;
