@@ -423,6 +423,42 @@ export const bpf_xdp_adjust_head: BpfHelperFn = (env, r) => {
 };
 
 /**
+ * `bpf_xdp_frags_increase_tail`: grow the last frag into its page's tailroom (zeroed);
+ * -EINVAL past the page (the test_run rxq's frag_size is PAGE_SIZE).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/net/core/filter.c (bpf_xdp_frags_increase_tail)
+ */
+function bpf_xdp_frags_increase_tail(xdp: xdp_buff, offset: number): number {
+  const last = xdp.frags[xdp.frags.length - 1]!;
+  if (offset > PAGE_SIZE - last.length) return -errno.EINVAL;
+  const grown = new Uint8Array(last.length + offset);
+  grown.set(last);
+  xdp.frags[xdp.frags.length - 1] = grown;
+  return 0;
+}
+
+/**
+ * `bpf_xdp_frags_shrink_tail`: drop bytes from the last frags (releasing emptied ones), then
+ * from the linear part; -EINVAL if less than an Ethernet header would remain.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/net/core/filter.c (bpf_xdp_frags_shrink_tail)
+ */
+function bpf_xdp_frags_shrink_tail(env: BpfRunEnv, xdp: xdp_buff, offset: number): number {
+  const total = xdp.data_end - xdp.data + xdp.frags.reduce((n, f) => n + f.length, 0);
+  if (offset > total - ETH_HLEN) return -errno.EINVAL;
+  while (offset > 0 && xdp.frags.length) {
+    const last = xdp.frags[xdp.frags.length - 1]!;
+    const shrink = Math.min(offset, last.length);
+    if (shrink === last.length) xdp.frags.pop();
+    else xdp.frags[xdp.frags.length - 1] = last.slice(0, last.length - shrink);
+    offset -= shrink;
+  }
+  if (offset > 0) {
+    xdp.data_end -= offset;
+    xdp_map_packet(env.mem, xdp);
+  }
+  return 0;
+}
+
+/**
  * `bpf_xdp_adjust_tail(xdp_md, delta)`: move `data_end`; grown bytes are zeroed; -EINVAL past
  * the tailroom reserve or below an Ethernet header.
  * @see https://elixir.bootlin.com/linux/v6.18/source/net/core/filter.c (bpf_xdp_adjust_tail)
@@ -431,6 +467,7 @@ export const bpf_xdp_adjust_tail: BpfHelperFn = (env, r) => {
   const xdp = xdpOf(env);
   if (!xdp) return ret32(r, -errno.EINVAL);
   const offset = r.lo[2]!;
+  if (xdp.frags.length) return ret32(r, offset < 0 ? bpf_xdp_frags_shrink_tail(env, xdp, -offset) : bpf_xdp_frags_increase_tail(xdp, offset));
   const data_hard_end = xdp.frame_sz - SKB_SHINFO_SIZE;
   const data_end = xdp.data_end + offset;
   if (data_end > data_hard_end || data_end < xdp.data + ETH_HLEN) return ret32(r, -errno.EINVAL);
