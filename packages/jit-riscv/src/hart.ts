@@ -60,6 +60,8 @@ export interface RunImageOptions {
   stepLimit?: number;
   /** Bytes of kernel stack (default 16 KiB). */
   stackSize?: number;
+  /** Called before each instruction with its pc and the 32 registers (read-only view). */
+  trace?: (pc: bigint, x: readonly bigint[]) => void;
   /** Initial a0 (default: the address of `mem`) and a1 (default: its length). */
   a0?: bigint;
   a1?: bigint;
@@ -199,6 +201,7 @@ function execute(
     }
     if (pc < base || pc >= end || (pc & 1n) !== 0n) return stop('bad_pc', `pc 0x${pc.toString(16)} is outside the image`);
     if (++steps > limit) return stop('step_limit', `step limit ${limit} reached`);
+    if (opts.trace) opts.trace(pc, x);
     const off = Number(pc - base);
     let d = cache[off >> 1];
     if (d === undefined) {

@@ -32,7 +32,8 @@ export interface RvJitProgData {
  */
 export function bpf_int_jit_compile(prog: bpf_prog): bpf_prog {
   if (!prog.jit_requested) return prog;
-  const jit = compile(prog.insnsi, { ...jitIsa, stackDepth: prog.aux.stack_depth });
+  // aux.stack_depth is the verifier's; where no verifier ran (0), derive it the same way.
+  const jit = compile(prog.insnsi, { ...jitIsa, ...(prog.aux.stack_depth ? { stackDepth: prog.aux.stack_depth } : {}) });
   if (jit.err) return prog; // the kernel falls back to the interpreter
   const funcs = jit.funcs.map((f) => jit.image.subarray(f.imageOffset, f.imageOffset + f.size));
   const reported = new Uint8Array(funcs.reduce((n, f) => n + f.length, 0));
