@@ -3,7 +3,7 @@
  * rules, CHECK_ATTR for every command, pinning, ids, BPF_OBJ_GET_INFO_BY_FD on
  * maps, and the commands the model answers without carrying them.
  */
-import { BPF_ATTR_SIZE, bpf_cmd } from '@bpf-internals/uapi';
+import { BPF_ATTR_SIZE, BPF_EXIT_INSN, BPF_MOV64_IMM, BPF_REG_0, bpf_cmd, encodeInsns } from '@bpf-internals/uapi';
 import { bpf_attr_last_field_end } from '@bpf-internals/syscall';
 import type { Scenario, ScenarioCtx } from './runner.js';
 import {
@@ -45,6 +45,22 @@ import {
 const s = (name: string, run: (c: ScenarioCtx) => void, extra: Partial<Scenario> = {}): Scenario => ({ name, run, ...extra });
 const ARR = { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 4 };
 const INT_MAX = 0x7fffffff;
+
+/** A two-instruction socket filter (r0 = 0; exit), GPL: every kernel loads it. */
+function loadProg(c: ScenarioCtx): number {
+  const insns = c.mem(encodeInsns([BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()]));
+  const license = c.mem(new TextEncoder().encode('GPL\0'));
+  return c.bpf(C.BPF_PROG_LOAD, c.attr('BPF_PROG_LOAD', { prog_type: 1, insn_cnt: 2, insns, license }), { expect: 'fd' });
+}
+
+/** A program's id through BPF_OBJ_GET_INFO_BY_FD (bpf_prog_info.id at offset 4). */
+function progId(c: ScenarioCtx, fd: number): number {
+  const info = c.mem(256);
+  c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, c.attr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: fd, info_len: 256, info } }), { expect: 0 });
+  const id = readU32(c.proc.mem.read(info, 8), 4);
+  c.id(id);
+  return id;
+}
 
 /** A map info request of `len` bytes at a fresh buffer (prefilled with `fill`); records buffer and info_len. */
 function info(c: ScenarioCtx, fd: number, len: number, expect?: number, prefill?: Uint8Array): void {
@@ -246,6 +262,89 @@ export const objScenarios: Scenario[] = [
     const fd = create(c, ARR, 'fd');
     pin(c, fd, '/sys/fs/bpf/o', 0);
     c.open('/sys/fs/bpf/o');
+  }),
+
+  // ---- programs as objects: pin, get, ids, bind_map ------------------------------------------------
+  s('prog: a pinned program is found again with BPF_OBJ_GET', (c) => {
+    const fd = loadProg(c);
+    pin(c, fd, '/sys/fs/bpf/prog', 0);
+    c.close(fd, 0);
+    const again = get(c, '/sys/fs/bpf/prog', 'fd');
+    progId(c, again);
+  }),
+  s('prog: BPF_OBJ_GET of a program with BPF_F_RDONLY still gives an fd', (c) => {
+    const fd = loadProg(c);
+    pin(c, fd, '/sys/fs/bpf/prog', 0);
+    get(c, '/sys/fs/bpf/prog', 'fd', { file_flags: BPF_F_RDONLY });
+  }),
+  s('prog: PROG_GET_FD_BY_ID of a loaded program, then ENOENT after the last fd closes', (c) => {
+    const fd = loadProg(c);
+    const id = progId(c, fd);
+    const fd2 = c.bpf(C.BPF_PROG_GET_FD_BY_ID, c.attr('BPF_PROG_GET_FD_BY_ID', { prog_id: id }), { expect: 'fd' });
+    progId(c, fd2);
+    c.close(fd, 0);
+    c.close(fd2, 0);
+    c.bpf(C.BPF_PROG_GET_FD_BY_ID, c.attr('BPF_PROG_GET_FD_BY_ID', { prog_id: id }), { expect: ENOENT });
+  }),
+  s('prog: PROG_GET_NEXT_ID from id-1 finds the program', (c) => {
+    const fd = loadProg(c);
+    const id = progId(c, fd);
+    const a = c.mem(c.attr('BPF_PROG_GET_NEXT_ID', { start_id: id - 1 }));
+    c.bpfAt(C.BPF_PROG_GET_NEXT_ID, a, BPF_ATTR_SIZE, 0);
+    c.id(readU32(c.proc.mem.read(a, 8), 4));
+  }),
+  s('prog: a program fd is not a map (lookup EINVAL), a map fd not a program (bind_map EINVAL)', (c) => {
+    const p = loadProg(c);
+    const m = create(c, ARR, 'fd');
+    lookup(c, p, u32(0), 8, EINVAL);
+    c.bpf(C.BPF_PROG_BIND_MAP, c.attr('BPF_PROG_BIND_MAP', { prog_bind_map: { prog_fd: m, map_fd: m } }), { expect: EINVAL });
+  }),
+  s('prog: PROG_BIND_MAP binds once; again is 0; the map outlives its fd while the program lives', (c) => {
+    const p = loadProg(c);
+    const m = create(c, ARR, 'fd');
+    const id = mapId(c, m);
+    c.bpf(C.BPF_PROG_BIND_MAP, c.attr('BPF_PROG_BIND_MAP', { prog_bind_map: { prog_fd: p, map_fd: m } }), { expect: 0 });
+    c.bpf(C.BPF_PROG_BIND_MAP, c.attr('BPF_PROG_BIND_MAP', { prog_bind_map: { prog_fd: p, map_fd: m } }), { expect: 0 });
+    c.close(m, 0);
+    c.bpf(C.BPF_MAP_GET_FD_BY_ID, c.attr('BPF_MAP_GET_FD_BY_ID', { map_id: id }), { expect: 'fd' });
+  }),
+  s('prog: PROG_BIND_MAP with flags is EINVAL, a closed prog fd EBADF, a closed map fd EBADF', (c) => {
+    const p = loadProg(c);
+    c.bpf(C.BPF_PROG_BIND_MAP, c.attr('BPF_PROG_BIND_MAP', { prog_bind_map: { prog_fd: p, map_fd: p, flags: 1 } }), { expect: EINVAL });
+    c.bpf(C.BPF_PROG_BIND_MAP, c.attr('BPF_PROG_BIND_MAP', { prog_bind_map: { prog_fd: BAD_FD, map_fd: 0 } }), { expect: EBADF });
+    c.bpf(C.BPF_PROG_BIND_MAP, c.attr('BPF_PROG_BIND_MAP', { prog_bind_map: { prog_fd: p, map_fd: BAD_FD } }), { expect: EBADF });
+  }),
+  s('prog: a program in a prog_array slot reads back as its id', (c) => {
+    const p = loadProg(c);
+    const id = progId(c, p);
+    const pa = create(c, { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 2 }, 'fd');
+    update(c, pa, u32(1), u32(p), BPF_ANY, 0);
+    const v = c.mem(4);
+    c.bpf(C.BPF_MAP_LOOKUP_ELEM, c.attr('BPF_MAP_LOOKUP_ELEM', { map_fd: pa, key: c.mem(u32(1)), value: v }), { expect: 0 });
+    c.note('slot holds the program id', readU32(c.proc.mem.read(v, 4)) === id);
+  }),
+  s('prog: prog_array empties itself when its last user reference goes (a pin keeps it)', (c) => {
+    const p = loadProg(c);
+    const pa = create(c, { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 2 }, 'fd');
+    update(c, pa, u32(0), u32(p), BPF_ANY, 0);
+    pin(c, pa, '/sys/fs/bpf/pa', 0);
+    c.close(pa, 0);
+    const again = get(c, '/sys/fs/bpf/pa', 'fd');
+    const v = c.mem(4);
+    c.bpf(C.BPF_MAP_LOOKUP_ELEM, c.attr('BPF_MAP_LOOKUP_ELEM', { map_fd: again, key: c.mem(u32(0)), value: v }), { expect: 0 });
+    c.id(readU32(c.proc.mem.read(v, 4)));
+    progId(c, p);
+  }),
+  s('prog: prog_array is emptied when its last fd closes without a pin', (c) => {
+    const p = loadProg(c);
+    const pa = create(c, { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 2 }, 'fd');
+    const id = mapId(c, pa);
+    update(c, pa, u32(0), u32(p), BPF_ANY, 0);
+    // A second fd by id keeps the map alive; the first close drops one user reference only.
+    const fd2 = c.bpf(C.BPF_MAP_GET_FD_BY_ID, c.attr('BPF_MAP_GET_FD_BY_ID', { map_id: id }), { expect: 'fd' });
+    c.close(pa, 0);
+    const v = c.mem(4);
+    c.bpf(C.BPF_MAP_LOOKUP_ELEM, c.attr('BPF_MAP_LOOKUP_ELEM', { map_fd: fd2, key: c.mem(u32(0)), value: v }), { expect: 0 });
   }),
 
   // ---- ids ---------------------------------------------------------------------------------------

@@ -258,8 +258,11 @@ export function fdResolver(files: FdTable): BpfFdResolver {
       }
       // bpf_prog_get: the program behind a "bpf-prog" file, with a reference.
       if (file.f_op.name !== 'bpf-prog' || !isBpfObjFile(file)) return EINVAL;
-      file.f_op.any_get(file.private_data);
-      return file.private_data as BpfRefObject;
+      const prog = file.private_data as { aux?: { id: number }; id?: number };
+      // The maps contract (BpfProgRef) reads `prog->aux->id` as `.id`; core's bpf_prog keeps it in aux.
+      if (!('id' in prog) && prog.aux) Object.defineProperty(prog, 'id', { get: () => prog.aux!.id, configurable: true });
+      file.f_op.any_get(prog);
+      return prog as unknown as BpfRefObject;
     },
     map(fd: number): BpfMap | number {
       const r = __bpf_map_get(files, fd);

@@ -16,6 +16,7 @@
  *    unprivileged_bpf_disabled, flags), then the work.
  * @module
  */
+import { bpf_map_put } from '@bpf-internals/maps';
 import { bpf_cmd, bpf_stats_type } from '@bpf-internals/uapi';
 import { attrField, type BpfCmdName } from '@bpf-internals/uapi';
 import { isBpfObjFile, O_RDWR, open_fmode, type BpfFile } from './fdtable.js';
@@ -26,6 +27,7 @@ import {
   bpf_get_file_flag,
   bpf_map_do_batch,
   bpf_map_fops,
+  bpf_map_get,
   bpf_map_inc_with_uref,
   bpf_map_new_fd,
   bpf_token_capable,
@@ -38,7 +40,10 @@ import {
   map_update_elem,
 } from './map_cmds.js';
 import { bpf_obj_get_user, bpf_obj_pin_user } from './obj.js';
-import { bpf_prog_inc_not_zero, bpf_prog_load, bpf_prog_new_fd, bpf_prog_put, prog_from_idr } from './prog.js';
+import { bpf_prog_get, bpf_prog_inc_not_zero, bpf_prog_load, bpf_prog_new_fd, bpf_prog_put, prog_from_idr } from './prog.js';
+import { bpf_prog_attach, bpf_prog_detach, bpf_prog_query } from './attach.js';
+import { link_create, link_detach, link_update } from './link.js';
+import { bpf_prog_test_run } from './test_run.js';
 import { CAP_BPF, CAP_SYS_ADMIN, type Process } from './process.js';
 import { bpf_check_uarg_tail_zero } from './uarg.js';
 import { strndup_user } from './usermem.js';
@@ -403,10 +408,30 @@ function bpf_btf_load(proc: Process): number {
 }
 
 /**
- * Until syscall part B's program module provides a command, the kernel's
- * answer for a command it does not carry: -EINVAL, the switch's default.
+ * `bpf_prog_bind_map`: add a map to a program's used maps without the program
+ * referencing it (so the map lives as long as the program, e.g. for metadata).
+ * Binding the same map twice is a no-op.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_prog_bind_map)
  */
-const notCarried: BpfCmdHandler = () => EINVAL;
+function bpf_prog_bind_map(proc: Process, attr: Uint8Array): number {
+  if (u32(attr, 8)) return EINVAL;
+  const prog = bpf_prog_get(proc.files, u32(attr, 0));
+  if (typeof prog === 'number') return prog;
+  const map = bpf_map_get(proc.files, u32(attr, 4));
+  if (typeof map === 'number') {
+    bpf_prog_put(prog);
+    return map;
+  }
+  const used = prog.aux.used_maps;
+  if (used.includes(map)) {
+    // already bound: the program holds its own reference
+    bpf_map_put(map);
+  } else {
+    prog.aux.used_maps = [...used, map];
+  }
+  bpf_prog_put(prog);
+  return 0;
+}
 
 /**
  * `bpf_prog_get` on an fd for the program commands that only need the fd checks here:
@@ -424,8 +449,9 @@ function progFdOnly(fdOff: number): BpfCmdHandler {
 // ---- the dispatch table: `switch (cmd)` of __sys_bpf -------------------------------------------
 
 /**
- * The command table: `bpf_cmds[cmd]`. Program-side commands (part B) are
- * `notCarried` until B's functions land and are wired here.
+ * The command table: `bpf_cmds[cmd]`, the `switch (cmd)` of __sys_bpf. Program
+ * commands call syscall part B's modules (prog.ts, attach.ts, test_run.ts, link.ts);
+ * a command number with no entry is the switch's default, -EINVAL.
  */
 // #region dispatch
 export const bpf_cmds: (BpfCmdHandler | undefined)[] = [];
@@ -439,10 +465,10 @@ bpf_cmds[C.BPF_MAP_FREEZE] = (p, a) => map_freeze(p, a);
 bpf_cmds[C.BPF_PROG_LOAD] = (p, a, u, sz) => bpf_prog_load(p, a, u, sz);
 bpf_cmds[C.BPF_OBJ_PIN] = (p, a) => bpf_obj_pin(p, a);
 bpf_cmds[C.BPF_OBJ_GET] = (p, a) => bpf_obj_get(p, a);
-bpf_cmds[C.BPF_PROG_ATTACH] = notCarried; // B: bpf_prog_attach(proc, attr)
-bpf_cmds[C.BPF_PROG_DETACH] = notCarried; // B: bpf_prog_detach(proc, attr)
-bpf_cmds[C.BPF_PROG_QUERY] = notCarried; // B: bpf_prog_query(proc, attr, uattr, size)
-bpf_cmds[C.BPF_PROG_TEST_RUN] = notCarried; // B: bpf_prog_test_run(proc, attr, uattr)
+bpf_cmds[C.BPF_PROG_ATTACH] = (p, a) => bpf_prog_attach(p, a);
+bpf_cmds[C.BPF_PROG_DETACH] = (p, a) => bpf_prog_detach(p, a);
+bpf_cmds[C.BPF_PROG_QUERY] = (p, a, u, sz) => bpf_prog_query(p, a, u, sz);
+bpf_cmds[C.BPF_PROG_TEST_RUN] = (p, a, u) => bpf_prog_test_run(p, a, u);
 bpf_cmds[C.BPF_PROG_GET_NEXT_ID] = (p, a, u) => bpf_obj_get_next_id(p, a, u, p.kernel.prog_idr);
 bpf_cmds[C.BPF_MAP_GET_NEXT_ID] = (p, a, u) => bpf_obj_get_next_id(p, a, u, p.kernel.map_idr);
 bpf_cmds[C.BPF_BTF_GET_NEXT_ID] = (p, a, u) => bpf_obj_get_next_id(p, a, u, p.kernel.btf_idr);
@@ -458,14 +484,14 @@ bpf_cmds[C.BPF_MAP_LOOKUP_BATCH] = (p, a, u) => bpf_map_do_batch(p, a, u, C.BPF_
 bpf_cmds[C.BPF_MAP_LOOKUP_AND_DELETE_BATCH] = (p, a, u) => bpf_map_do_batch(p, a, u, C.BPF_MAP_LOOKUP_AND_DELETE_BATCH);
 bpf_cmds[C.BPF_MAP_UPDATE_BATCH] = (p, a, u) => bpf_map_do_batch(p, a, u, C.BPF_MAP_UPDATE_BATCH);
 bpf_cmds[C.BPF_MAP_DELETE_BATCH] = (p, a, u) => bpf_map_do_batch(p, a, u, C.BPF_MAP_DELETE_BATCH);
-bpf_cmds[C.BPF_LINK_CREATE] = notCarried; // B: link_create(proc, attr, uattr)
-bpf_cmds[C.BPF_LINK_UPDATE] = notCarried; // B: link_update(proc, attr)
+bpf_cmds[C.BPF_LINK_CREATE] = (p, a, u) => link_create(p, a, u);
+bpf_cmds[C.BPF_LINK_UPDATE] = (p, a) => link_update(p, a);
 bpf_cmds[C.BPF_LINK_GET_FD_BY_ID] = (p, a) => bpf_obj_get_fd_by_id(p, a, p.kernel.link_idr);
 bpf_cmds[C.BPF_LINK_GET_NEXT_ID] = (p, a, u) => bpf_obj_get_next_id(p, a, u, p.kernel.link_idr);
 bpf_cmds[C.BPF_ENABLE_STATS] = (p, a) => bpf_enable_stats(p, a);
 bpf_cmds[C.BPF_ITER_CREATE] = (p, a) => bpf_iter_create(p, a);
-bpf_cmds[C.BPF_LINK_DETACH] = notCarried; // B: link_detach(proc, attr)
-bpf_cmds[C.BPF_PROG_BIND_MAP] = notCarried; // B: bpf_prog_bind_map(proc, attr)
+bpf_cmds[C.BPF_LINK_DETACH] = (p, a) => link_detach(p, a);
+bpf_cmds[C.BPF_PROG_BIND_MAP] = (p, a) => bpf_prog_bind_map(p, a);
 bpf_cmds[C.BPF_TOKEN_CREATE] = (p, a) => token_create(p, a);
 bpf_cmds[C.BPF_PROG_STREAM_READ_BY_FD] = progFdOnly(16); // prog_stream_read.prog_fd: no BPF streams
 // #endregion dispatch
