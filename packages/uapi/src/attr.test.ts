@@ -159,10 +159,11 @@ describe('CHECK_ATTR and BPF_<CMD>_LAST_FIELD', () => {
 
   it.each([
     ['BPF_PROG_LOAD', 50, ['prog_name']],
-    ['BPF_PROG_LOAD', 113, ['attach_prog_fd', 'attach_btf_obj_fd']],
+    ['BPF_PROG_LOAD', 113, ['attach_btf_obj_fd', 'attach_prog_fd']],
     ['BPF_RAW_TRACEPOINT_OPEN', 12, []], // the __u32 :32 padding
     ['BPF_MAP_UPDATE_ELEM', 4, []], // alignment hole before the 8-aligned key
-    ['BPF_LINK_CREATE', 20, ['link_create.kprobe_multi.cnt', 'link_create.tracing.target_btf_id', 'link_create.netfilter.hooknum', 'link_create.uprobe_multi.path', 'link_create.iter_info', 'link_create.perf_event.bpf_cookie'].sort()],
+    // target_btf_id (16..19) ends just before; the u64s at 16 and the u32s at 20 cover it
+    ['BPF_LINK_CREATE', 20, ['link_create.iter_info', 'link_create.kprobe_multi.cnt', 'link_create.netfilter.hooknum', 'link_create.perf_event.bpf_cookie', 'link_create.uprobe_multi.path']],
   ] as const)('%s: byte %i belongs to %j', (cmd, off, names) => {
     expect(attrFieldsAt(cmd, off).map((f) => f.path).sort()).toEqual(names);
   });
