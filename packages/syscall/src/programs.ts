@@ -16,6 +16,7 @@ import { bpf_prog_test_run } from './test_run.js';
 import { bpf_prog_attach, bpf_prog_detach, bpf_prog_query } from './attach.js';
 import { link_create, link_detach, link_update } from './link.js';
 import './cgroup.js';
+import './net.js';
 
 /** A handler as syscall.ts's dispatch table holds it. */
 export type ProgCmdHandler = (proc: Process, attr: Uint8Array, uattr: bigint, size: number) => number;
@@ -43,3 +44,5 @@ export * from './attach.js';
 export * from './attach_types.js';
 export * from './cgroup.js';
 export * from './link.js';
+export * from './net.js';
+export * from './sock.js';
