@@ -143,3 +143,14 @@ describe('branches near and far', () => {
     expect(text(c)).toEqual(['auipc t1,0x0', 'jr t1']);
   });
 });
+
+// bpf_int_jit_compile's loop: a sizing pass, then passes until two agree (the first agreement
+// allocates the image, the next confirms), then the final write: 1 + 1 + 1 + 1 for a program
+// without branches whose size is right after the first real pass.
+describe('compile reports the pass= bpf_jit_dump prints', () => {
+  it('r0 = 0; exit converges in 3 loop passes plus the final one: pass=4', async () => {
+    const { compile } = await import('./bpf_jit_core.js');
+    const { encodeInsns, BPF_MOV64_IMM, BPF_EXIT_INSN } = await import('@bpf-internals/uapi');
+    expect(compile(encodeInsns([BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()])).passes).toBe(4);
+  });
+});
