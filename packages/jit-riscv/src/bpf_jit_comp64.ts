@@ -11,14 +11,17 @@
  * and bpf-to-bpf calls, `bpf_get_smp_processor_id` inlined, tail calls, the arena's
  * `cast_user` and the per-CPU address mov, BPF_REG_AX (r11 = t0).
  *
- * v6.18 changes beyond the 6.12 tree that are modelled: load-acquire/store-release (6.16) with the
- * redundant-zext skip, Zacas cmpxchg (`emit_cmpxchg`), arena atomics (BPF_PROBE_ATOMIC and
- * `ex_insn_off`/`ex_jmp_off`), `lw` for the int `thread_info.cpu`.
- * Not verified against the v6.18 file (no RV64 kernel to diff with): the timed `may_goto` call
- * convention (the verifier's `arch_bpf_timed_may_goto` call keeps its result in BPF_REG_AX), which
- * standalone compile never meets; kfunc calls (need BTF func models) answer -EINVAL. The
- * trampoline (`arch_prepare_bpf_trampoline`) and text poking are left out: they attach programs,
- * they do not JIT them. CONFIG_CFI_CLANG is taken as off (no kcfi word before the prologue).
+ * v6.18 changes beyond the 6.12 tree that are modelled, read from 2025 upstream snapshots of this
+ * file: load-acquire/store-release with the redundant-zext skip (6.16), `lw` for the int
+ * `thread_info.cpu` of the inlined `bpf_get_smp_processor_id` (6.16), the sign-extending epilogue
+ * (`addiw a0, a5, 0`), and the arena-atomics series (BPF_PROBE_ATOMIC, `ex_insn_off`/`ex_jmp_off`,
+ * Zacas `emit_cmpxchg`), the last from the series as posted (July 2025), not diffed against the
+ * v6.18 tag itself: there is no RV64 kernel here to dump an image from.
+ * Not modelled: the timed `may_goto` call convention (the verifier's `arch_bpf_timed_may_goto` call
+ * keeps its result in BPF_REG_AX; standalone compile never meets it); kfunc calls (they need BTF
+ * func models) answer -EINVAL. The trampoline (`arch_prepare_bpf_trampoline`) and text poking are
+ * left out: they attach programs, they do not JIT them. CONFIG_CFI_CLANG is taken as off (no kcfi
+ * word before the prologue).
  * @module
  */
 import type { BpfInsn } from '@bpf-internals/uapi';
