@@ -270,12 +270,14 @@ export const mapScenarios: Scenario[] = [
     del(c, fd, u32(7), 0);
     lookup(c, fd, u32(7), 8, ENOENT);
   }),
+  // #region scenario_example
   s('hash: BPF_NOEXIST on an existing key is EEXIST', (c) => {
     const fd = create(c, HASH, 'fd');
     update(c, fd, u32(1), V1, BPF_NOEXIST, 0);
     update(c, fd, u32(1), V2, BPF_NOEXIST, EEXIST);
-    lookup(c, fd, u32(1), 8, 0);
+    lookup(c, fd, u32(1), 8, 0); // the value read back must be V1 on both sides
   }),
+  // #endregion scenario_example
   s('hash: BPF_EXIST on a missing key is ENOENT', (c) => {
     const fd = create(c, HASH, 'fd');
     update(c, fd, u32(1), V1, BPF_EXIST, ENOENT);

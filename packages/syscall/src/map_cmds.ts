@@ -152,6 +152,7 @@ function IS_FD_MAP(map: BpfMap): boolean {
   return IS_FD_ARRAY(map) || IS_FD_PROG_ARRAY(map) || IS_FD_HASH(map);
 }
 
+// #region map_object
 /**
  * `bpf_map_put_with_uref`: drop a user reference (fd or pin); the last one
  * lets the type release what only user space kept alive (a prog_array empties
@@ -193,6 +194,7 @@ export const bpf_map_fops: BpfObjFops = {
 export function bpf_map_new_fd(files: FdTable, map: BpfMap, flags: number): number {
   return files.fd_install({ f_op: bpf_map_fops, f_mode: open_fmode(flags), f_flags: flags | O_RDWR_CLOEXEC, private_data: map, f_count: 1 });
 }
+// #endregion map_object
 /** anon_inode_getfd adds O_CLOEXEC; kept so f_flags read like the kernel's. */
 const O_RDWR_CLOEXEC = 0o2000000;
 
@@ -230,6 +232,7 @@ export function bpf_map_get(files: FdTable, ufd: number): BpfMap | number {
   return r.map;
 }
 
+// #region map_get_sys_perms
 /**
  * `map_get_sys_perms`: the fd's mode, minus write once the map is frozen
  * (a frozen map is read-only for the syscall side, for every fd).
@@ -240,6 +243,7 @@ function map_get_sys_perms(map: BpfMap, file: BpfFile): number {
   if (map.frozen) mode &= ~FMODE_CAN_WRITE;
   return mode;
 }
+// #endregion map_get_sys_perms
 
 /**
  * The `BpfFdResolver` the map types use to turn a user fd into an object
@@ -746,6 +750,7 @@ export function map_lookup_and_delete_elem(proc: Process, attr: Uint8Array): num
  * which is checked before the "already frozen" -EBUSY.
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (map_freeze)
  */
+// #region map_freeze
 export function map_freeze(proc: Process, attr: Uint8Array): number {
   const a = new AttrView(attr);
   const f = __bpf_map_get(proc.files, a.u32(A.map_fd));
@@ -759,6 +764,7 @@ export function map_freeze(proc: Process, attr: Uint8Array): number {
   map.frozen = true;
   return 0;
 }
+// #endregion map_freeze
 
 // ---- batch commands ----------------------------------------------------------------------------
 
