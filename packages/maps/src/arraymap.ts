@@ -86,6 +86,7 @@ export interface bpf_array extends BpfMap {
   ptrs: (BpfFdPtr | null)[];
 }
 
+// #region array-alloc-check
 /**
  * `array_map_alloc_check`: key is a u32 index, value non-empty, flags from the array mask.
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/arraymap.c (array_map_alloc_check)
@@ -116,6 +117,7 @@ export function array_map_alloc_check(attr: BpfMapCreateAttr): number {
   if (percpu && round_up(value_size, 8) > PCPU_MIN_UNIT_SIZE) return E2BIG;
   return 0;
 }
+// #endregion array-alloc-check
 
 /**
  * `array_map_alloc`: one zeroed area of max_entries * round_up(value_size, 8) bytes
@@ -247,6 +249,7 @@ export function array_map_get_next_key(map: BpfMap, key: Uint8Array | null, next
   return 0;
 }
 
+// #region array-update
 /**
  * `array_map_update_elem`: every element exists, so BPF_NOEXIST is -EEXIST, an index
  * past the end -E2BIG, unknown flags -EINVAL. From a program, a per-CPU array
@@ -266,6 +269,7 @@ export function array_map_update_elem(map: BpfMap, key: Uint8Array, value: Uint8
   copy_bytes(dst.subarray(off, off + array.value_size), value, array.value_size);
   return 0;
 }
+// #endregion array-update
 
 /**
  * `array_map_delete_elem`: array elements cannot be deleted.

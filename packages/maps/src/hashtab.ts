@@ -106,6 +106,7 @@ const is_percpu_type = (t: number): boolean => t === bpf_map_type.BPF_MAP_TYPE_P
 const is_lru_type = (t: number): boolean => t === bpf_map_type.BPF_MAP_TYPE_LRU_HASH || t === bpf_map_type.BPF_MAP_TYPE_LRU_PERCPU_HASH;
 const htab_is_prealloc = (htab: BpfMap): boolean => !(htab.map_flags & BPF_F_NO_PREALLOC);
 
+// #region htab-alloc-check
 /**
  * `htab_map_alloc_check`: flags from the hash mask, LRU needs preallocation, no NUMA
  * node for per-CPU kinds, non-empty key and value, sizes below kmalloc's limit.
@@ -136,6 +137,7 @@ export function htab_map_alloc_check(attr: BpfMapCreateAttr, env: BpfMapEnv): nu
   if (percpu && round_up(value_size, 8) > PCPU_MIN_UNIT_SIZE) return E2BIG;
   return 0;
 }
+// #endregion htab-alloc-check
 
 /**
  * `fd_htab_map_alloc_check`: hash of maps stores u32 fds.
@@ -357,6 +359,7 @@ function check_flags(l_old: htab_elem | null, map_flags: bigint): number {
   return 0;
 }
 
+// #region alloc-htab-elem
 /**
  * `alloc_htab_elem`: a fresh element, or -E2BIG when the map is full. Preallocated:
  * replacing takes the CPU's spare element, a new key needs a free one. Not
@@ -379,6 +382,7 @@ function alloc_htab_elem(htab: bpf_htab, key: Uint8Array, hash: number, old_elem
   l.hash = hash;
   return l;
 }
+// #endregion alloc-htab-elem
 
 /** `free_htab_elem`: back to the freelist, dropping an inner map. */
 function free_htab_elem(htab: bpf_htab, l: htab_elem): void {
@@ -596,6 +600,7 @@ export function bpf_percpu_hash_update(map: BpfMap, key: Uint8Array, value: Uint
   return __htab_percpu_map_update_elem(map, key, value, map_flags, true);
 }
 
+// #region percpu-copy
 /**
  * `bpf_percpu_hash_copy`: the syscall's lookup, every CPU's value padded to 8 bytes
  * (an LRU element is not marked: a user-space walk must not skew eviction).
@@ -608,6 +613,7 @@ export function bpf_percpu_hash_copy(map: BpfMap, key: Uint8Array, value: Uint8A
   for (let cpu = 0; cpu < l.pptr.length; cpu++) copy_bytes(value.subarray(cpu * size), l.pptr[cpu], size);
   return 0;
 }
+// #endregion percpu-copy
 
 /**
  * `htab_map_delete_elem`: -ENOENT for a missing key.
