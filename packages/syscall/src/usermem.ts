@@ -21,9 +21,9 @@ export const PAGE_SIZE = 4096;
 
 const EFAULT = 14;
 
-/** One allocation: [addr, addr + len) backed by `bytes`. */
+/** One allocation: [addr, addr + len) backed by `bytes` (addresses stay below 2^53: plain numbers). */
 interface Region {
-  addr: bigint;
+  addr: number;
   len: number;
   bytes: Uint8Array;
 }
@@ -46,16 +46,15 @@ export interface UserMemory {
 export class ProcessMemory implements UserMemory {
   private readonly regions: Region[] = [];
   /** Next free address: user space starts above the first 64 KiB (mmap_min_addr). */
-  private next = 0x10000n;
+  private next = 0x10000;
 
   alloc(len: number): bigint {
     if (!Number.isInteger(len) || len < 0) throw new RangeError(`alloc: bad length ${len}`);
     const addr = this.next;
     this.regions.push({ addr, len, bytes: new Uint8Array(len) });
     // Round up to the next page and leave one unmapped guard page.
-    const pages = BigInt(Math.ceil(Math.max(len, 1) / PAGE_SIZE) + 1);
-    this.next = addr + pages * BigInt(PAGE_SIZE);
-    return addr;
+    this.next = addr + (Math.ceil(Math.max(len, 1) / PAGE_SIZE) + 1) * PAGE_SIZE;
+    return BigInt(addr);
   }
 
   write(addr: bigint, bytes: Uint8Array): void {
@@ -73,22 +72,28 @@ export class ProcessMemory implements UserMemory {
   /** A live view of [addr, addr+len) if it lies inside one allocation, else null. */
   view(addr: bigint, len: number): Uint8Array | null {
     if (len === 0) return new Uint8Array(0);
-    if (addr <= 0n) return null;
+    if (addr <= 0n || addr >= this.limit) return null;
+    const a = Number(addr);
     // Binary search: regions are sorted by address.
     let lo = 0;
     let hi = this.regions.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const r = this.regions[mid]!;
-      if (addr < r.addr) hi = mid - 1;
-      else if (addr >= r.addr + BigInt(Math.max(r.len, 1))) lo = mid + 1;
+      if (a < r.addr) hi = mid - 1;
+      else if (a >= r.addr + Math.max(r.len, 1)) lo = mid + 1;
       else {
-        const off = Number(addr - r.addr);
+        const off = a - r.addr;
         if (off + len > r.len) return null;
         return r.bytes.subarray(off, off + len);
       }
     }
     return null;
+  }
+
+  /** Above the last allocation nothing is mapped (and every address there is exact as a number). */
+  private get limit(): bigint {
+    return BigInt(this.next);
   }
 
   /**
