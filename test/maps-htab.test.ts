@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bpf_map_type as T } from '@bpf-internals/uapi';
-import { bpf_percpu_hash_update, createMapEnv, find_map_ops, type BpfMap, type BpfMapCreateAttr } from '@bpf-internals/maps';
+import { bpf_percpu_hash_update, createMapEnv, find_map_ops, htab_map_lookup_batch, type BpfMap, type BpfMapCreateAttr } from '@bpf-internals/maps';
 import { hostBpf, skipReason, type HostBpf } from './host/bpf.js';
 
 const { host } = hostBpf();
@@ -26,19 +26,24 @@ const possibleCpus = (): number => {
 };
 const NCPUS = possibleCpus();
 
-/** Pin this thread to CPU 0, so the host's per-CPU LRU lists are the model's CPU 0. */
-function pinCpu0(): boolean {
+/**
+ * Pin this thread to one CPU (null: every CPU again), so the host's per-CPU LRU
+ * lists are the model's `env.cpu`. False where sched_setaffinity is unavailable.
+ */
+function pinCpu(cpu: number | null): boolean {
   try {
     const koffi = createRequire(import.meta.url)('koffi');
     const libc = koffi.load('libc.so.6');
     const setaff = libc.func('int sched_setaffinity(int pid, unsigned long size, uint8_t *mask)');
     const mask = new Uint8Array(128);
-    mask[0] = 1;
+    if (cpu === null) mask.fill(0xff);
+    else mask[cpu >> 3] = 1 << (cpu & 7);
     return setaff(0, 128, mask) === 0;
   } catch {
     return false;
   }
 }
+const pinCpu0 = (): boolean => pinCpu(0);
 
 // ---- a tiny attr encoder (union bpf_attr, include/uapi/linux/bpf.h)
 interface Create {
@@ -81,7 +86,7 @@ interface Side {
   close(): void;
 }
 
-function hostCreate(h: HostBpf, c: Create): Side | number {
+function hostCreate(h: HostBpf, c: Create): (Side & { fd: number }) | number {
   const attr = h.mem.alloc(80);
   const b = new Uint8Array(80);
   const dv = new DataView(b.buffer);
@@ -112,6 +117,7 @@ function hostCreate(h: HostBpf, c: Create): Side | number {
     return h.bpf(cmd, ea, 32);
   };
   return {
+    fd,
     update(key, value, flags) {
       h.mem.write(vbuf, value);
       return elem(2, key, vbuf, flags);
@@ -131,11 +137,14 @@ function hostCreate(h: HostBpf, c: Create): Side | number {
   };
 }
 
-function modelCreate(c: Create, cpus = NCPUS): Side | number {
+let lastModelEnv: ReturnType<typeof createMapEnv> | null = null;
+
+function modelCreate(c: Create, cpus = NCPUS): (Side & { map: BpfMap }) | number {
   const attr = createAttr(c);
   const ops = find_map_ops(attr.map_type);
   if (!ops) return -22;
   const env = createMapEnv(cpus, { get_random_u32: () => 0x12345678 });
+  lastModelEnv = env;
   const err = ops.map_alloc_check?.(attr, env) ?? 0;
   if (err) return err;
   const m = ops.map_alloc(attr, env);
@@ -143,6 +152,7 @@ function modelCreate(c: Create, cpus = NCPUS): Side | number {
   const map: BpfMap = m;
   const percpu = c.map_type === T.BPF_MAP_TYPE_PERCPU_HASH || c.map_type === T.BPF_MAP_TYPE_LRU_PERCPU_HASH;
   return {
+    map,
     // The syscall layer's per-CPU dispatch (bpf_map_update_value) in miniature.
     update: (key, value, flags) => (percpu ? bpf_percpu_hash_update(map, key, value, flags) : map.ops.map_update_elem(map, key, value, flags)),
     lookup(key, value) {
@@ -355,6 +365,119 @@ describe.skipIf(!host)('hash maps against the host kernel', () => {
       h.close();
       m.close();
     }
+    pinCpu(null);
+  });
+
+  it.skipIf(NCPUS < 2 || !pinCpu(null))('common LRU across two CPUs: local lists, refills and steals match', () => {
+    for (const [map_type, flags, max_entries] of [
+      [T.BPF_MAP_TYPE_LRU_HASH, 0, 16],
+      [T.BPF_MAP_TYPE_LRU_HASH, 0, 200],
+      [T.BPF_MAP_TYPE_LRU_HASH, 2, 16],
+      [T.BPF_MAP_TYPE_LRU_PERCPU_HASH, 0, 24],
+    ]) {
+      const c = { map_type, key_size: 4, value_size: 8, max_entries, map_flags: flags | 64 };
+      const [h, m] = both(c) as [Side, Side];
+      const env = lastModelEnv!;
+      const n = max_entries * 4;
+      const ks = keys(n, 4, 3 * max_entries + flags);
+      const v = new Uint8Array(8 * NCPUS);
+      const results: [number, number][] = [];
+      for (let i = 0; i < n; i++) {
+        // bursts on one CPU, then the other: nodes wait on one CPU's pending list while the other refills or steals
+        const cpu = Math.floor(i / 5) % 2;
+        pinCpu(cpu);
+        env.cpu = cpu;
+        results.push([h.update(ks[i], v, 0n), m.update(ks[i], v, 0n)]);
+        if (i % 6 === 5) results.push([h.update(ks[i - 3], v, 0n), m.update(ks[i - 3], v, 0n)]);
+        if (i % 9 === 8) results.push([h.del(ks[i - 2]), m.del(ks[i - 2])]);
+      }
+      pinCpu(null);
+      const label = `two CPUs: type ${map_type} flags ${flags} max ${max_entries}`;
+      check(label + ' results', results.map((r) => r[1]), results.map((r) => r[0]));
+      check(label + ' survivors', walk(m, 4), walk(h, 4));
+      h.close();
+      m.close();
+    }
+  });
+
+  it('BPF_MAP_LOOKUP_BATCH and LOOKUP_AND_DELETE_ELEM on a hash answer as the host', () => {
+    const c = { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 8, max_entries: 64, map_flags: 64 };
+    const [h, m] = both(c) as [Side, Side];
+    const hh = host!;
+    const fd = (h as Side & { fd?: number }).fd!;
+    const ks = keys(40, 4, 99);
+    ks.forEach((k, i) => {
+      h.update(k, new Uint8Array(8).fill(i), 0n);
+      m.update(k, new Uint8Array(8).fill(i), 0n);
+    });
+    const model = (m as Side & { map: BpfMap }).map;
+    for (const count of [1, 3, 7, 64]) {
+      // host: walk with in_batch/out_batch until ENOENT
+      const hostSeen: string[] = [];
+      const hostRets: number[] = [];
+      const keysBuf = hh.mem.alloc(4 * count);
+      const valsBuf = hh.mem.alloc(8 * count);
+      const inB = hh.mem.alloc(4);
+      const outB = hh.mem.alloc(4);
+      const attr = hh.mem.alloc(56);
+      let first = true;
+      for (let guard = 0; guard < 200; guard++) {
+        const a = new Uint8Array(56);
+        const d = new DataView(a.buffer);
+        d.setBigUint64(0, first ? 0n : inB, true);
+        d.setBigUint64(8, outB, true);
+        d.setBigUint64(16, keysBuf, true);
+        d.setBigUint64(24, valsBuf, true);
+        d.setUint32(32, count, true);
+        d.setUint32(36, fd, true);
+        hh.mem.write(attr, a);
+        const r = hh.bpf(24, attr, 56);
+        const got = new DataView(hh.mem.read(attr, 56).buffer).getUint32(32, true);
+        hostRets.push(r, got);
+        const kb = hh.mem.read(keysBuf, 4 * count);
+        for (let j = 0; j < got; j++) hostSeen.push(hex(kb.subarray(j * 4, j * 4 + 4)));
+        if (r !== 0) break;
+        hh.mem.write(inB, hh.mem.read(outB, 4));
+        first = false;
+      }
+      // model: the same walk through htab_map_lookup_batch
+      const modelSeen: string[] = [];
+      const modelRets: number[] = [];
+      let in_batch: number | null = null;
+      for (let guard = 0; guard < 200; guard++) {
+        const r = htab_map_lookup_batch(model, in_batch, count, 0n, 0n);
+        modelRets.push(r.ret, r.total);
+        for (let j = 0; j < r.total; j++) modelSeen.push(hex(r.keys.subarray(j * 4, j * 4 + 4)));
+        if (r.ret !== 0) break;
+        in_batch = r.out_batch;
+      }
+      check(`batch count ${count} returns`, modelRets, hostRets);
+      check(`batch count ${count} keys`, modelSeen, hostSeen);
+    }
+    // lookup-and-delete of a key: value out, then gone; a missing key is ENOENT; BPF_F_LOCK is EINVAL
+    const lad = (cmdSide: 'h' | 'm', key: Uint8Array, flags: bigint): [number, string] => {
+      const out = new Uint8Array(8);
+      if (cmdSide === 'm') return [model.ops.map_lookup_and_delete_elem!(model, key, out, flags), hex(out)];
+      const k = hh.mem.alloc(4);
+      hh.mem.write(k, key);
+      const vb = hh.mem.alloc(8);
+      const a = new Uint8Array(32);
+      const d = new DataView(a.buffer);
+      d.setUint32(0, fd, true);
+      d.setBigUint64(8, k, true);
+      d.setBigUint64(16, vb, true);
+      d.setBigUint64(24, flags, true);
+      const at = hh.mem.alloc(32);
+      hh.mem.write(at, a);
+      const r = hh.bpf(21, at, 32);
+      return [r, hex(hh.mem.read(vb, 8))];
+    };
+    for (const [key, flags] of [[ks[3], 0n], [ks[3], 0n], [ks[4], 4n]] as [Uint8Array, bigint][]) {
+      check('lookup_and_delete', lad('m', key, flags), lad('h', key, flags));
+    }
+    check('walk after', walk(m, 4), walk(h, 4));
+    h.close();
+    m.close();
   });
 });
 
