@@ -476,6 +476,46 @@ export const mapScenarios: Scenario[] = [
     nextKey(c, fd, null, 4, EINVAL);
   }),
 
+  s('ringbuf: every element command is ENOTSUPP, a key is EINVAL, freeze works', (c) => {
+    const fd = create(c, { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096 }, 'fd');
+    lookup(c, fd, null, 8, ENOTSUPP);
+    lookup(c, fd, u32(0), 8, EINVAL);
+    update(c, fd, null, u64(0), BPF_ANY, ENOTSUPP);
+    del(c, fd, null, ENOTSUPP);
+    nextKey(c, fd, null, 4, ENOTSUPP);
+    lookupAndDelete(c, fd, null, 8, ENOTSUPP);
+    batch(c, C.BPF_MAP_LOOKUP_BATCH, { map_fd: fd, keys: c.mem(4), values: c.mem(8), count: 1 }, ENOTSUPP);
+    freeze(c, fd, 0);
+  }),
+  s('queue: get_next_key and delete are EINVAL, lookup of an empty queue ENOENT', (c) => {
+    const fd = create(c, { map_type: T.BPF_MAP_TYPE_QUEUE, key_size: 0, value_size: 4, max_entries: 2 }, 'fd');
+    nextKey(c, fd, null, 4, EINVAL);
+    del(c, fd, null, EINVAL);
+    lookup(c, fd, null, 4, ENOENT);
+  }),
+  s('queue: BPF_NOEXIST and BPF_F_LOCK are EINVAL for a push', (c) => {
+    const fd = create(c, { map_type: T.BPF_MAP_TYPE_QUEUE, key_size: 0, value_size: 4, max_entries: 2 }, 'fd');
+    update(c, fd, null, u32(1), BPF_NOEXIST, EINVAL);
+    update(c, fd, null, u32(1), BPF_F_LOCK, EINVAL);
+  }),
+  s('stack: a frozen stack refuses push and pop (EPERM)', (c) => {
+    const fd = create(c, { map_type: T.BPF_MAP_TYPE_STACK, key_size: 0, value_size: 4, max_entries: 2 }, 'fd');
+    update(c, fd, null, u32(7), BPF_ANY, 0);
+    freeze(c, fd, 0);
+    update(c, fd, null, u32(8), BPF_ANY, EPERM);
+    lookupAndDelete(c, fd, null, 4, EPERM);
+    lookup(c, fd, null, 4, 0);
+  }),
+  s('lpm_trie: longest-prefix match from user space', (c) => {
+    const fd = create(c, { map_type: T.BPF_MAP_TYPE_LPM_TRIE, key_size: 8, value_size: 4, max_entries: 4, map_flags: BPF_F_NO_PREALLOC }, 'fd');
+    update(c, fd, new Uint8Array([16, 0, 0, 0, 10, 1, 0, 0]), u32(16), BPF_ANY, 0);
+    update(c, fd, new Uint8Array([24, 0, 0, 0, 10, 1, 2, 0]), u32(24), BPF_ANY, 0);
+    lookup(c, fd, new Uint8Array([32, 0, 0, 0, 10, 1, 2, 3]), 4, 0);
+    lookup(c, fd, new Uint8Array([32, 0, 0, 0, 10, 1, 9, 9]), 4, 0);
+    lookup(c, fd, new Uint8Array([32, 0, 0, 0, 11, 0, 0, 0]), 4, ENOENT);
+    nextKey(c, fd, null, 8, 0);
+  }),
+
   // ---- batch -------------------------------------------------------------------------------------
   s('batch: array lookup of all 4 elements writes count and out_batch', (c) => {
     const fd = create(c, ARR, 'fd');
