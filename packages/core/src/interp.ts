@@ -266,6 +266,7 @@ function predecodeProg(prog: bpf_prog, mem: BpfMemory): Predecoded | PredecodeEr
 
 // ---- 64-bit arithmetic on (hi, lo) int32 pairs -------------------------------------------------
 
+// #region umulh
 /** High 32 bits of the unsigned 64-bit product of two u32 (as int32). */
 function umulh(a: number, b: number): number {
   const a0 = a & 0xffff;
@@ -277,6 +278,7 @@ function umulh(a: number, b: number): number {
   const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
   return (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
 }
+// #endregion umulh
 
 function toBig(hi: number, lo: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
@@ -590,7 +592,6 @@ function prog_array_get(map: BpfMap, index: number): bpf_prog | null {
   return p && typeof p === 'object' && 'insnsi' in p ? (p as bpf_prog) : null;
 }
 
-// #region interpreter
 /**
  * `___bpf_prog_run`: run `prog` with r1 = `ctx` (a u64 address in `env.mem`).
  * Every instruction is counted in the result's `insns` (and `env.insns`).
@@ -658,6 +659,7 @@ function run(
   let n = 0;
   const limit = env.insn_limit;
   let loops = BPF_MAX_LOOPS;
+  // #region dispatch
   for (;;) {
     if (++n > limit) {
       env.insns = n - 1;
@@ -670,7 +672,9 @@ function run(
     const s = (w >> 12) & 15;
     pc++;
     switch (w & 0xff) {
+    // #endregion dispatch
       // ---- ALU64, immediate ----
+      // #region alu64-add-imm
       case 0x07: {
         const imm = P[k + 2]!;
         const t = (L[d]! >>> 0) + (imm >>> 0);
@@ -678,6 +682,7 @@ function run(
         H[d] = (H[d]! + (imm >> 31) + (t > 0xffffffff ? 1 : 0)) | 0;
         break;
       }
+      // #endregion alu64-add-imm
       case 0x17: {
         const imm = P[k + 2]!;
         const t = (L[d]! >>> 0) - (imm >>> 0);
@@ -1053,6 +1058,7 @@ function run(
         if (cmp32(w & 0xf0, L[d]!, L[s]!)) pc += P[k + 1]!;
         break;
       // ---- LDX ----
+      // #region ldx-w
       case 0x61: {
         const a = (L[s]! >>> 0) + P[k + 1]!;
         const r = rc[pc - 1]!;
@@ -1069,6 +1075,7 @@ function run(
         H[d] = 0;
         break;
       }
+      // #endregion ldx-w
       case 0x69: {
         const a = (L[s]! >>> 0) + P[k + 1]!;
         const r = rc[pc - 1]!;
@@ -1224,6 +1231,7 @@ function run(
         else loops--;
         break;
       // ---- CALL / EXIT / TAIL_CALL ----
+      // #region call
       case 0x85: {
         const imm = P[k + 2]!;
         if (s === 1) {
@@ -1260,6 +1268,7 @@ function run(
         }
         break;
       }
+      // #endregion call
       case 0xf5: {
         // bpf_tail_call(ctx, prog_array, index): on success, never returns.
         const map = mem.objectAtHL(H[2]!, L[2]!) as BpfMap | undefined;
@@ -1321,7 +1330,6 @@ function run(
     }
   }
 }
-// #endregion interpreter
 
 function lsh64(L: Int32Array, H: Int32Array, d: number, n: number): void {
   if (n === 0) return;

@@ -277,6 +277,7 @@ export class BpfMemory {
     return r;
   }
 
+  // #region find
   /**
    * The region containing `[lo, lo+size)` at high half `hi`, or null. `lo` is unsigned
    * (0 .. 2^32-1). Hot path: a one-entry cache, then a binary search.
@@ -308,6 +309,8 @@ export class BpfMemory {
     }
     return null;
   }
+
+  // #endregion find
 
   /** The region containing address `addr` at all (for fault reports and `objectAt`). */
   findAddr(addr: bigint): Region | null {
