@@ -701,4 +701,22 @@ export const progScenarios: Scenario[] = [
       cg.cleanup();
     },
   },
+  {
+    name: 'BPF_PROG_BIND_MAP: a bound map shows in info once; flags and fds are checked',
+    run: (c) => {
+      const fd = progLoad(c, ret(0), {}, 'fd');
+      const map = c.bpf(C.BPF_MAP_CREATE, encodeAttr('BPF_MAP_CREATE', { map_type: 2, key_size: 4, value_size: 4, max_entries: 1 }), { expect: 'fd' });
+      const bind = (prog_fd: number, map_fd: number, flags: number, expect: number) =>
+        c.bpf(C.BPF_PROG_BIND_MAP, encodeAttr('BPF_PROG_BIND_MAP', { prog_bind_map: { prog_fd, map_fd, flags } }), { expect });
+      bind(fd, map, 1, EINVAL);
+      bind(fd, BAD_PROG_FD, 0, EBADF);
+      bind(map, map, 0, EINVAL);
+      bind(fd, fd, 0, EINVAL);
+      bind(fd, map, 0, 0);
+      bind(fd, map, 0, 0);
+      progInfo(c, fd, { nr_map_ids: 4 });
+      c.close(map);
+      progInfo(c, fd, { nr_map_ids: 4 });
+    },
+  },
 ];

@@ -11,7 +11,7 @@
  */
 import { bpf_cmd } from '@bpf-internals/uapi';
 import type { Process } from './process.js';
-import { bpf_prog_load } from './prog.js';
+import { bpf_prog_bind_map, bpf_prog_load } from './prog.js';
 import { bpf_prog_test_run } from './test_run.js';
 import { bpf_prog_attach, bpf_prog_detach, bpf_prog_query } from './attach.js';
 import { link_create, link_detach, link_update } from './link.js';
@@ -32,6 +32,7 @@ export const prog_cmds: Readonly<Record<number, ProgCmdHandler>> = {
   [bpf_cmd.BPF_LINK_CREATE]: (p, a, u) => link_create(p, a, u),
   [bpf_cmd.BPF_LINK_UPDATE]: (p, a) => link_update(p, a),
   [bpf_cmd.BPF_LINK_DETACH]: (p, a) => link_detach(p, a),
+  [bpf_cmd.BPF_PROG_BIND_MAP]: (p, a) => bpf_prog_bind_map(p, a),
 };
 // #endregion prog_cmds
 
