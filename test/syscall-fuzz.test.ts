@@ -12,7 +12,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bpf_attr_last_field_end, createKernel, type Kernel, type Process } from '@bpf-internals/syscall';
-import { bpf_cmd, encodeAttr } from '@bpf-internals/uapi';
+import { BPF_EXIT_INSN, BPF_MOV64_IMM, BPF_REG_0, bpf_cmd, encodeAttr, encodeInsns } from '@bpf-internals/uapi';
 
 /** Every errno Linux defines (1..133) and the kernel-internal ENOTSUPP the BPF syscall leaks. */
 const isErrno = (r: number) => (r <= -1 && r >= -133) || r === -524;
@@ -31,15 +31,18 @@ function world(): { kernel: Kernel; proc: Process; bufs: bigint[] } {
   proc.open('/dev/null');
   proc.open('/sys/fs/bpf');
   proc.bpf(bpf_cmd.BPF_OBJ_PIN, put(encodeAttr('BPF_OBJ_PIN', { pathname: put(new TextEncoder().encode('/sys/fs/bpf/p\0')), bpf_fd: arr })), 168);
-  const bufs = [0, 1, 2, 3].map(() => proc.mem.alloc(4096));
+  const bufs = [0, 1, 2, 3, 4].map(() => proc.mem.alloc(4096));
   proc.mem.write(bufs[2]!, new TextEncoder().encode('/sys/fs/bpf/q\0'));
   proc.mem.write(bufs[3]!, new TextEncoder().encode('/sys/fs/bpf/p\0'));
+  // r0 = 0; exit, and its license, for BPF_PROG_LOAD seeds
+  proc.mem.write(bufs[4]!, encodeInsns([BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()]));
+  proc.mem.write(bufs[4]! + 64n, new TextEncoder().encode('GPL\0'));
   return { kernel, proc, bufs };
 }
 
 /** Valid attrs for a command, pointing at the world's fds and buffers. */
 function seeds(cmd: number, bufs: bigint[]): Uint8Array[] {
-  const [b0, b1, b2, b3] = bufs as [bigint, bigint, bigint, bigint];
+  const [b0, b1, b2, b3, b4] = bufs as [bigint, bigint, bigint, bigint, bigint];
   const e = (c: Parameters<typeof encodeAttr>[0], f: Record<string, unknown>) => encodeAttr(c, f as never);
   switch (cmd) {
     case bpf_cmd.BPF_MAP_CREATE:
@@ -77,6 +80,20 @@ function seeds(cmd: number, bufs: bigint[]): Uint8Array[] {
         e('BPF_MAP_LOOKUP_BATCH', { batch: { map_fd: 3, keys: b0, values: b1, count: 4, out_batch: b3 } }),
         e('BPF_MAP_LOOKUP_BATCH', { batch: { map_fd: 4, keys: b0, values: b1, count: 8, out_batch: b3 } }),
       ];
+    case bpf_cmd.BPF_PROG_LOAD:
+      return [
+        e('BPF_PROG_LOAD', { prog_type: 1, insn_cnt: 2, insns: b4, license: b4 + 64n }),
+        e('BPF_PROG_LOAD', { prog_type: 6, insn_cnt: 2, insns: b4, license: b4 + 64n, log_level: 1, log_size: 4096, log_buf: b1 }),
+      ];
+    case bpf_cmd.BPF_PROG_TEST_RUN:
+      return [e('BPF_PROG_TEST_RUN', { test: { prog_fd: 7, data_in: b0, data_size_in: 64, data_out: b1, data_size_out: 64, repeat: 1 } })];
+    case bpf_cmd.BPF_PROG_BIND_MAP:
+      return [e('BPF_PROG_BIND_MAP', { prog_bind_map: { prog_fd: 7, map_fd: 3 } })];
+    case bpf_cmd.BPF_PROG_ATTACH:
+    case bpf_cmd.BPF_PROG_DETACH:
+      return [e('BPF_PROG_ATTACH', { target_fd: 5, attach_bpf_fd: 7, attach_type: 0 })];
+    case bpf_cmd.BPF_LINK_CREATE:
+      return [e('BPF_LINK_CREATE', { link_create: { prog_fd: 7, target_fd: 5, attach_type: 0 } })];
     default:
       return [new Uint8Array(168)];
   }
@@ -162,7 +179,7 @@ describe('fuzz: every command with random attrs', () => {
 
 describe('fuzz: random command sequences on one machine', () => {
   // Weighted toward the commands that create, pin, open and release objects.
-  const weighted = [...cmds, ...Array<number>(6).fill(bpf_cmd.BPF_MAP_CREATE), ...Array<number>(4).fill(bpf_cmd.BPF_OBJ_PIN), ...Array<number>(4).fill(bpf_cmd.BPF_OBJ_GET), ...Array<number>(3).fill(bpf_cmd.BPF_MAP_UPDATE_ELEM)];
+  const weighted = [...cmds, ...Array<number>(6).fill(bpf_cmd.BPF_MAP_CREATE), ...Array<number>(3).fill(bpf_cmd.BPF_PROG_LOAD), ...Array<number>(4).fill(bpf_cmd.BPF_OBJ_PIN), ...Array<number>(4).fill(bpf_cmd.BPF_OBJ_GET), ...Array<number>(3).fill(bpf_cmd.BPF_MAP_UPDATE_ELEM)];
   it('any sequence of calls leaves no object alive once fds and pins are gone', () => {
     const { bufs: b0 } = world();
     fc.assert(
