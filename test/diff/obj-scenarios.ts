@@ -551,7 +551,7 @@ export const objScenarios: Scenario[] = [
     (c) => {
       create(c, ARR, EPERM);
     },
-    { modelOnly: true, caps: [] },
+    { modelOnly: true, hostCaps: true, caps: [] },
   ),
   s(
     'caps: with unprivileged_bpf_disabled=0 an unprivileged array is allowed, an LRU hash is EPERM',
@@ -569,21 +569,21 @@ export const objScenarios: Scenario[] = [
       c.bpf(C.BPF_MAP_GET_FD_BY_ID, c.attr('BPF_MAP_GET_FD_BY_ID', { map_id: 1 }), { expect: EPERM });
       c.bpf(C.BPF_ENABLE_STATS, c.attr('BPF_ENABLE_STATS', { enable_stats: { type: 0 } }), { expect: EPERM });
     },
-    { modelOnly: true, caps: ['CAP_BPF'] },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_BPF'] },
   ),
   s(
     'caps: a devmap needs CAP_NET_ADMIN even with CAP_BPF',
     (c) => {
       create(c, { map_type: T.BPF_MAP_TYPE_DEVMAP, key_size: 4, value_size: 4, max_entries: 4 }, EPERM);
     },
-    { modelOnly: true, caps: ['CAP_BPF'] },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_BPF'] },
   ),
   s(
     'caps: CAP_SYS_ADMIN stands in for CAP_BPF',
     (c) => {
       create(c, { map_type: T.BPF_MAP_TYPE_LRU_HASH, key_size: 4, value_size: 4, max_entries: 4 }, 'fd');
     },
-    { modelOnly: true, caps: ['CAP_SYS_ADMIN'] },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_SYS_ADMIN'] },
   ),
   s(
     'caps: token_create on a bpffs root without CAP_BPF is EPERM',

@@ -84,8 +84,13 @@ export interface Scenario {
   kernel?: KernelOptions;
   /** Capabilities of the model process; such scenarios are model-only (the host runs as root). */
   caps?: string[];
-  /** Only meaningful on the model (e.g. capability checks): the host is not asked. */
+  /** Only meaningful on the model: the host is not asked. */
   modelOnly?: boolean;
+  /**
+   * With `caps`: the host side runs in a child process as uid 65534 with exactly these
+   * capabilities (setpriv), instead of as root (test/syscall-caps.test.ts).
+   */
+  hostCaps?: boolean;
   run(ctx: ScenarioCtx): void;
 }
 
@@ -110,7 +115,7 @@ function hex(b: Uint8Array): string {
 }
 
 /** Run a scenario on one process; `mapPath` maps /sys/fs/bpf paths. */
-function runOn(
+export function runOn(
   side: 'model' | 'host',
   proc: BpfProcess & { unlink?(p: string): number; mkdir?(p: string): number },
   mapPath: (p: string) => string,
