@@ -19,6 +19,7 @@
  * @module
  */
 import { bpf_prog_alloc, bpf_prog_select_runtime, type bpf_prog } from '@bpf-internals/core';
+import { bpf_int_jit_compile } from '@bpf-internals/jit-riscv';
 import { bpf_map_put, type BpfMap } from '@bpf-internals/maps';
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
@@ -586,11 +587,12 @@ export function bpf_prog_load(proc: Process, attr: Uint8Array, uattr: bigint, ua
 // #endregion bpf_prog_load
 
 /**
- * The arch JIT `bpf_prog_select_runtime` calls (`bpf_int_jit_compile`), in core's calling
- * convention. Set with {@link set_kernel_jit} by whoever wires @bpf-internals/jit-riscv to core
- * (the loader, the docs); without one the interpreter runs, as on an arch without a JIT.
+ * The arch JIT `bpf_prog_select_runtime` calls: @bpf-internals/jit-riscv's `bpf_int_jit_compile`
+ * (the model's kernel is RV64). {@link set_kernel_jit} swaps it (undefined: an arch without a JIT,
+ * the interpreter runs); `createKernel({ jit: false })` turns it off per kernel
+ * (net.core.bpf_jit_enable = 0).
  */
-let kernel_jit: ((p: bpf_prog) => bpf_prog) | undefined;
+let kernel_jit: ((p: bpf_prog) => bpf_prog) | undefined = bpf_int_jit_compile;
 export function set_kernel_jit(jit: ((p: bpf_prog) => bpf_prog) | undefined): void {
   kernel_jit = jit;
 }
