@@ -593,6 +593,62 @@ export const objScenarios: Scenario[] = [
     },
     { modelOnly: true, caps: [] },
   ),
+  s(
+    'caps: without capabilities, checks that come first still answer first (EINVAL, EBADF), then EPERM',
+    (c) => {
+      create(c, { map_type: 0, key_size: 4, value_size: 4, max_entries: 1 }, EINVAL);
+      create(c, { ...ARR, key_size: 8 }, EINVAL);
+      create(c, { ...ARR, map_flags: BPF_F_RDONLY | BPF_F_WRONLY }, EINVAL);
+      create(c, ARR, EPERM);
+      lookup(c, BAD_FD, u32(0), 8, EBADF);
+      c.bpf(C.BPF_MAP_GET_NEXT_ID, c.attr('BPF_MAP_GET_NEXT_ID', { start_id: INT_MAX }), { expect: EINVAL });
+      c.bpf(C.BPF_MAP_GET_NEXT_ID, c.attr('BPF_MAP_GET_NEXT_ID', { start_id: 0 }), { expect: EPERM });
+    },
+    { modelOnly: true, hostCaps: true, caps: [] },
+  ),
+  s(
+    'caps: without capabilities, the id, stats, BTF and task commands are EPERM',
+    (c) => {
+      c.bpf(C.BPF_PROG_GET_FD_BY_ID, c.attr('BPF_PROG_GET_FD_BY_ID', { prog_id: 1 }), { expect: EPERM });
+      c.bpf(C.BPF_MAP_GET_FD_BY_ID, c.attr('BPF_MAP_GET_FD_BY_ID', { map_id: 1 }), { expect: EPERM });
+      c.bpf(C.BPF_LINK_GET_FD_BY_ID, c.attr('BPF_LINK_GET_FD_BY_ID', { link_id: 1 }), { expect: EPERM });
+      c.bpf(C.BPF_BTF_GET_FD_BY_ID, c.attr('BPF_BTF_GET_FD_BY_ID', { btf_id: 1 }), { expect: EPERM });
+      c.bpf(C.BPF_PROG_GET_NEXT_ID, c.attr('BPF_PROG_GET_NEXT_ID', { start_id: 0 }), { expect: EPERM });
+      c.bpf(C.BPF_ENABLE_STATS, c.attr('BPF_ENABLE_STATS', { enable_stats: { type: 0 } }), { expect: EPERM });
+      c.bpf(C.BPF_BTF_LOAD, c.attr('BPF_BTF_LOAD', {}), { expect: EPERM });
+      c.bpf(C.BPF_TASK_FD_QUERY, c.attr('BPF_TASK_FD_QUERY', { task_fd_query: { pid: 1 } }), { expect: EPERM });
+    },
+    { modelOnly: true, hostCaps: true, caps: [] },
+  ),
+  s(
+    'caps: CAP_NET_ADMIN or CAP_PERFMON alone cannot create maps (unprivileged_bpf_disabled wants CAP_BPF)',
+    (c) => {
+      create(c, ARR, EPERM);
+    },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_NET_ADMIN', 'CAP_PERFMON'] },
+  ),
+  s(
+    'caps: CAP_BPF creates every map type but the device and socket ones',
+    (c) => {
+      for (const t of [T.BPF_MAP_TYPE_HASH, T.BPF_MAP_TYPE_ARRAY, T.BPF_MAP_TYPE_PERCPU_HASH, T.BPF_MAP_TYPE_LRU_PERCPU_HASH]) {
+        create(c, { map_type: t, key_size: 4, value_size: 8, max_entries: 4 }, 'fd');
+      }
+      create(c, { map_type: T.BPF_MAP_TYPE_QUEUE, key_size: 0, value_size: 4, max_entries: 4 }, 'fd');
+      create(c, { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096 }, 'fd');
+    },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_BPF'] },
+  ),
+  s(
+    'caps: CAP_BPF maps work without any other capability: update, lookup, freeze, info',
+    (c) => {
+      const fd = create(c, ARR, 'fd');
+      update(c, fd, u32(1), u64(5), BPF_ANY, 0);
+      lookup(c, fd, u32(1), 8, 0);
+      freeze(c, fd, 0);
+      info(c, fd, 104, 0);
+    },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_BPF'] },
+  ),
   s('refcount: a pin plus two fds; closing fds keeps the map while pinned', (c) => {
     const fd = create(c, ARR, 'fd');
     const id = mapId(c, fd);
