@@ -13,12 +13,14 @@ import { defineConfig, type DefaultTheme } from 'vitepress';
 import { chapters, EDIT_URL_PATTERN, REPO_URL } from './chapters.js';
 import { browserTestsPlugin } from './plugins/browser-tests.js';
 import { checkBuiltSite } from './plugins/kernel-pin.js';
-import { sourceLinksPlugin } from './plugins/source-links.js';
+import { apiCommentTextPlugin, sourceLinksPlugin } from './plugins/source-links.js';
 import { allTestFiles, chapterTestReport } from './plugins/test-report.js';
 
 const apiSidebarPath = fileURLToPath(new URL('../api/typedoc-sidebar.json', import.meta.url));
+// One entry per package: VitePress inlines the theme config (sidebar included) into every page, and
+// typedoc's full symbol tree would add tens of kB to each; each package's index lists its symbols.
 const apiSidebar: DefaultTheme.SidebarItem[] = existsSync(apiSidebarPath)
-  ? (JSON.parse(readFileSync(apiSidebarPath, 'utf8')) as DefaultTheme.SidebarItem[])
+  ? (JSON.parse(readFileSync(apiSidebarPath, 'utf8')) as DefaultTheme.SidebarItem[]).map(({ text, link }) => ({ text: text ?? '', link: link ?? '' }))
   : [];
 
 const courseSidebar: DefaultTheme.SidebarItem[] = [
@@ -38,6 +40,11 @@ export default defineConfig({
   title: 'bpf-internals',
   description: 'Linux v6.18 eBPF, from bpf(BPF_PROG_LOAD) to a RISC-V JIT image, as code you can run.',
   cleanUrls: true,
+  // typedoc copies files linked from comments here (chapters among them); they are not pages.
+  srcExclude: ['api/_media/**'],
+  // The page hash map (one entry per page, ~1000 with the API) goes into one cached chunk instead of
+  // being inlined into every HTML file (~70 kB each).
+  metaChunk: true,
   lastUpdated: false,
   head: [
     ['link', { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }],
@@ -48,6 +55,7 @@ export default defineConfig({
     theme: { light: 'github-light', dark: 'github-dark' },
     config(md) {
       md.use(sourceLinksPlugin);
+      md.use(apiCommentTextPlugin);
     },
   },
   themeConfig: {

@@ -107,6 +107,11 @@ describe.skipIf(!browser)('the site in headless chromium', () => {
         const out = root.locator('[data-testid="output"]').first();
         await out.waitFor({ state: 'visible', timeout: 30_000 });
         await page.waitForFunction((el) => (el?.textContent ?? '').trim().length > 0, await out.elementHandle(), { timeout: 30_000 });
+        const want = await root.getAttribute('data-e2e-expect');
+        if (want) {
+          const re = new RegExp(want);
+          await expect.poll(() => out.textContent(), { timeout: 30_000, message: `${path} ${id} output should match ${want}` }).toMatch(re);
+        }
         await root.screenshot({ path: join(ARTIFACTS, `live${path.replace(/\//g, '-')}-${id}-${i}.png`) });
         exercised.push(`${path} ${id}`);
       }

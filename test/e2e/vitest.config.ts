@@ -6,7 +6,8 @@ export default defineConfig({
   test: {
     name: 'e2e',
     root: new URL('.', import.meta.url).pathname,
-    include: ['**/*.test.ts'],
+    // *.e2e.ts, not *.test.ts: the root "test" project runs test/**/*.test.ts and must not need a browser.
+    include: ['**/*.e2e.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     fileParallelism: false,

@@ -120,3 +120,39 @@ export function sourceLinksPlugin(md: MarkdownRenderer): void {
     }
   });
 }
+
+/** HTML tags typedoc's markdown legitimately emits; anything else in an API page is comment text. */
+const API_HTML_TAGS = new Set(['a', 'br', 'code', 'strong', 'em', 'b', 'i', 'sup', 'sub', 'p', 'div', 'span', 'table', 'thead', 'tbody', 'tr', 'td', 'th', 'ul', 'ol', 'li', 'pre', 'details', 'summary', 'blockquote', 'hr', 'img', 'kbd', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+
+/**
+ * The API pages are typedoc's rendering of doc comments, and kernel prose is full of angle brackets
+ * (`/proc/<pid>/fdinfo`, `<linux/bpf.h>`) that Vue's template compiler would take for unclosed
+ * elements and fail the build on. In pages under api/, an inline or block "HTML" token whose tags are
+ * not real HTML is turned back into text.
+ */
+export function apiCommentTextPlugin(md: MarkdownRenderer): void {
+  md.core.ruler.push('bpf_api_comment_text', (state) => {
+    const env = state.env as { relativePath?: string };
+    if (!env.relativePath?.startsWith('api/')) return;
+    const isReal = (html: string): boolean =>
+      [...html.matchAll(/<\/?([A-Za-z][\w-]*)/g)].every((m) => API_HTML_TAGS.has(m[1]!.toLowerCase()));
+    const visit = (tokens: Token[] | null): void => {
+      for (const t of tokens ?? []) {
+        // typedoc copies a chapter linked from a package comment into api/_media/; link the chapter.
+        const href = t.type === 'link_open' ? t.attrGet('href') : null;
+        const media = href ? /(?:^|\/)_media\/([\w-]+)\.md(#.*)?$/.exec(href) : null;
+        if (media && existsSync(resolve(REPO_ROOT, 'docs', `${media[1]}.md`))) t.attrSet('href', `/${media[1]}${media[2] ?? ''}`);
+        if ((t.type === 'html_inline' || t.type === 'html_block') && !isReal(t.content)) {
+          if (t.type === 'html_block') {
+            t.type = 'paragraph_text';
+            t.tag = '';
+          } else t.type = 'text';
+        }
+        visit(t.children);
+      }
+    };
+    visit(state.tokens);
+  });
+  // A demoted html_block renders as escaped text in its own paragraph.
+  md.renderer.rules.paragraph_text = (tokens, idx) => `<p>${md.utils.escapeHtml(tokens[idx]!.content)}</p>\n`;
+}
