@@ -4,6 +4,7 @@
  * to @bpf-internals/maps' ops; errnos, bytes and orders are compared.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { bpf_map_type as T, decodeAttr, encodeAttr } from '@bpf-internals/uapi';
 import {
@@ -185,6 +186,35 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
     check('lookup', bpf_percpu_array_copy(m, u32(1), mv), hostElem(h, LOOKUP, fd, u32(1), hv));
     check('bytes', [...mv], [...hv]);
     h.close(fd);
+  });
+
+  it('a BPF_F_MMAPABLE array maps the same bytes: elements at round_up(value_size, 8) strides', () => {
+    // koffi is there: the host adapter that gave us `h` loads it too.
+    const koffi = createRequire(import.meta.url)('koffi');
+    const libc = koffi.load('libc.so.6');
+    const mm = libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)');
+    const mun = libc.func('int munmap(void *addr, size_t len)');
+    const mmap = (fd: number, len: number): Uint8Array | null => {
+      const p = mm(null, len, 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 0);
+      if (!p || koffi.address(p) === 0xffffffffffffffffn) return null;
+      const bytes = new Uint8Array(koffi.view(p, len)).slice();
+      mun(p, len);
+      return bytes;
+    };
+    const f = { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 12, max_entries: 5, map_flags: 1024 };
+    const fd = hostCreate(h, f);
+    const m = modelCreate(f) as BpfMap;
+    for (const k of [0, 2, 4]) {
+      const v = Uint8Array.from({ length: 12 }, (_, i) => k * 16 + i + 1);
+      hostElem(h, UPDATE, fd, u32(k), v);
+      m.ops.map_update_elem(m, u32(k), v, 0n);
+    }
+    const region = m.ops.map_mmap!(m) as Uint8Array;
+    const hostBytes = mmap(fd, region.length);
+    h.close(fd);
+    expect(hostBytes, 'mmap() of the host map').not.toBeNull();
+    check('mmap length', region.length, 4096);
+    check('mmap bytes', [...region], [...hostBytes!]);
   });
 
   it('a ring buffer refuses element commands as the ops say (ERR_PTR(-ENOTSUPP) from lookup)', () => {
