@@ -719,4 +719,66 @@ export const progScenarios: Scenario[] = [
       progInfo(c, fd, { nr_map_ids: 4 });
     },
   },
+  // ---- capabilities: model-only (the host runs the tests as root); the kernel's answers from
+  // bpf_prog_load's checks, in its order
+  {
+    name: 'without CAP_BPF and kernel.unprivileged_bpf_disabled=2 nothing loads (EPERM)',
+    modelOnly: true,
+    caps: [],
+    run: (c) => {
+      progLoad(c, ret(0), {}, -1);
+      progLoad(c, ret(0), { insn_cnt: 0 }, -1);
+    },
+  },
+  {
+    name: 'unprivileged loads with kernel.unprivileged_bpf_disabled=0: socket filters only, 4096 insns, no loops, no calls',
+    modelOnly: true,
+    caps: [],
+    kernel: { sysctls: { 'kernel.unprivileged_bpf_disabled': 0 } },
+    run: (c) => {
+      progLoad(c, ret(0), {}, 'fd');
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_CGROUP_SKB }, 'fd');
+      progLoad(c, ret(0), { insn_cnt: 4097 }, E2BIG);
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_XDP }, -1);
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_KPROBE }, -1);
+      progLoad(c, [BPF_MOV64_IMM(0, 0), BPF_JMP_A(-2), BPF_EXIT_INSN()], { level: 1 }, EINVAL);
+      progLoad(c, [BPF_MOV64_IMM(0, 0), BPF_RAW_INSN(0x05 | 0x10, 0, 0, -2, 0), BPF_EXIT_INSN()], { level: 1 }, EINVAL);
+      progLoad(c, [BPF_RAW_INSN(0x85, 0, 1, 0, 1), BPF_EXIT_INSN(), BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()], { level: 1 }, -1);
+    },
+  },
+  {
+    name: 'CAP_BPF alone: no XDP (CAP_NET_ADMIN) and no kprobes (CAP_PERFMON); each added capability opens its types',
+    modelOnly: true,
+    caps: ['CAP_BPF'],
+    run: (c) => {
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_XDP }, -1);
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_KPROBE }, -1);
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_TRACEPOINT }, -1);
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_SCHED_CLS }, -1);
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_CGROUP_SKB }, 'fd');
+      progLoad(c, ret(0), { insn_cnt: 4097, readLog: false }, EFAULT);
+    },
+  },
+  {
+    name: 'CAP_BPF with CAP_NET_ADMIN loads XDP; with CAP_PERFMON kprobes',
+    modelOnly: true,
+    caps: ['CAP_BPF', 'CAP_NET_ADMIN', 'CAP_PERFMON'],
+    run: (c) => {
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_XDP }, 'fd');
+      progLoad(c, ret(0), { type: PT.BPF_PROG_TYPE_KPROBE }, 'fd');
+    },
+  },
+  {
+    name: 'cgroup skb programs load without CAP_NET_ADMIN but attach and query need it',
+    modelOnly: true,
+    caps: ['CAP_BPF'],
+    run: (c) => {
+      const cg = cgroupDir(c);
+      const p = skbProg(c, 1);
+      attach(c, C.BPF_PROG_ATTACH, cg.fd, p, EGRESS, 0, {}, EINVAL);
+      query(c, cg.fd, EGRESS, 8, 0, -1);
+      linkCreate(c, p, cg.fd, EGRESS, 0, -1);
+      cg.cleanup();
+    },
+  },
 ];
