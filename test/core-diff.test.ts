@@ -13,15 +13,15 @@ import { genPacket, genProgram, mulberry32 } from './core-gen.js';
 const { host } = hostBpf();
 const TYPE = { tc: bpf_prog_type.BPF_PROG_TYPE_SCHED_CLS, xdp: bpf_prog_type.BPF_PROG_TYPE_XDP };
 
-function modelRun(type: number, insns: BpfInsn[], data: Uint8Array) {
+function modelRun(type: number, insns: BpfInsn[], data: Uint8Array, interpreter: 'switch' | 'js' = 'switch') {
   const prog = bpf_prog_alloc({ type, insns });
-  const { prog: p } = bpf_prog_select_runtime(prog);
+  const { prog: p } = bpf_prog_select_runtime(prog, { interpreter });
   return bpf_prog_test_run(p, testRunAttr({ data_in: data, data_out: true }), createRunEnv());
 }
 
 describe.skipIf(!host)('interpreter vs host kernel (generated programs)', () => {
   const h = host!;
-  it('600 generated tc and XDP programs give the same retval and data_out', () => {
+  it('600 generated tc and XDP programs give the same retval and data_out (both interpreter tiers)', () => {
     const rnd = mulberry32(0x5eed);
     let loaded = 0;
     const rejected: string[] = [];
@@ -39,6 +39,9 @@ describe.skipIf(!host)('interpreter vs host kernel (generated programs)', () => 
       const hr = hostTestRun(h, l.fd, { data_in: data, data_out_size: 256 });
       h.close(l.fd);
       const mr = modelRun(TYPE[kind], insns, data);
+      // The compiled tier must agree with the switch interpreter exactly.
+      const jr = modelRun(TYPE[kind], insns, data, 'js');
+      expect({ ret: jr.ret, retval: jr.finish?.retval, out: jr.finish?.data_out }).toEqual({ ret: mr.ret, retval: mr.finish?.retval, out: mr.finish?.data_out });
       const same =
         hr.ret === mr.ret &&
         hr.retval === mr.finish?.retval &&

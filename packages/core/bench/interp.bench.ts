@@ -1,6 +1,6 @@
 /**
- * `npm run bench` for @bpf-internals/core: ns per executed instruction of the interpreter,
- * and of the host kernel running the same programs (BPF_PROG_TEST_RUN with `repeat`, its
+ * `npm run bench` for @bpf-internals/core: ns per executed instruction of the interpreter (the
+ * switch interpreter and its compiled tier), and of the host kernel running the same programs (BPF_PROG_TEST_RUN with `repeat`, its
  * JIT when net.core.bpf_jit_enable is 1), in the same run, as a ratio.
  *
  * Executed instructions are counted exactly by the interpreter (env.insns); the kernel runs
@@ -216,7 +216,7 @@ function insnsOf(b: Bench, mapfd: number): BpfInsn[] {
   return typeof b.src === 'function' ? b.src() : bpf_asm(b.src.replace('MAPFD', String(mapfd)));
 }
 
-function modelBench(b: Bench): { insns: number; ns: number } {
+function modelBench(b: Bench, interpreter: 'switch' | 'js'): { insns: number; ns: number } {
   const env: BpfRunEnv = createRunEnv();
   const insns = insnsOf(b, 3);
   if (b.map) {
@@ -225,7 +225,7 @@ function modelBench(b: Bench): { insns: number; ns: number } {
     if (r) throw new Error(`resolve_pseudo_ldimm64: ${r}`);
     convert_pseudo_ld_imm64(insns);
   }
-  const { prog } = bpf_prog_select_runtime(bpf_prog_alloc({ type: b.type, insns }));
+  const { prog } = bpf_prog_select_runtime(bpf_prog_alloc({ type: b.type, insns }), { interpreter });
   const attr = testRunAttr({ data_in: b.data, repeat: 1 });
   const once = bpf_prog_test_run(prog, attr, env);
   if (once.ret) throw new Error(`${b.name}: model test_run ${once.ret} ${once.error?.message ?? ''}`);
@@ -272,13 +272,14 @@ const jit = (() => {
   }
 })();
 console.log(`core interpreter benchmark (node ${process.version}); kernel column: host PROG_TEST_RUN duration / executed insns ${jit}`);
-console.log('| program | executed insns/run | interpreter ns/insn | kernel ns/insn | ratio |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log('| program | executed insns/run | switch interpreter ns/insn | compiled tier ns/insn | kernel ns/insn | ratio switch / compiled |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const b of BENCHES) {
-  const m = modelBench(b);
+  const m = modelBench(b, 'switch');
+  const j = modelBench(b, 'js');
   const k = kernelBench(b, m.insns);
-  const ratio = typeof k === 'number' && k > 0 ? `${(m.ns / k).toFixed(1)}x` : '-';
-  const row = `| ${b.name}${b.loop ? ' (loop)' : ''} | ${m.insns} | ${m.ns.toFixed(2)} | ${typeof k === 'number' ? k.toFixed(3) : k} | ${ratio} |`;
+  const ratio = typeof k === 'number' && k > 0 ? `${(m.ns / k).toFixed(1)}x / ${(j.ns / k).toFixed(1)}x` : '-';
+  const row = `| ${b.name}${b.loop ? ' (loop)' : ''} | ${m.insns} | ${m.ns.toFixed(2)} | ${j.ns.toFixed(2)} | ${typeof k === 'number' ? k.toFixed(3) : k} | ${ratio} |`;
   rows.push(row);
   console.log(row);
 }

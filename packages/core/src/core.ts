@@ -28,6 +28,7 @@ import type { BpfMap } from '@bpf-internals/maps';
 import type { bpf_prog, bpf_prog_aux, BpfRunEnv, BpfRunResult } from './filter.js';
 import { sha256 } from './internal/sha256.js';
 import { ___bpf_prog_run } from './interp.js';
+import { ___bpf_prog_run_js } from './interp_js.js';
 
 /** Fields a loader sets when allocating (everything else starts zeroed, as `__GFP_ZERO`). */
 export interface BpfProgInit {
@@ -162,6 +163,11 @@ export function bpf_prog_tag_string(prog: bpf_prog): string {
 export type BpfJitCompile = (prog: bpf_prog) => bpf_prog;
 
 export interface SelectRuntimeOptions {
+  /**
+   * Which interpreter `bpf_func` gets: the switch interpreter (default; the step-by-step model)
+   * or its compiled tier (same semantics, several times faster; interp_js.ts).
+   */
+  interpreter?: 'switch' | 'js';
   /** The arch JIT (`bpf_int_jit_compile`); absent means the arch has none. */
   jit?: BpfJitCompile;
   /** CONFIG_BPF_JIT_ALWAYS_ON: no interpreter to fall back to. */
@@ -180,11 +186,11 @@ function bpf_prog_has_kfunc_call(prog: bpf_prog): boolean {
  * kernel's index would be out of range (may_goto can push the depth past 512).
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (bpf_prog_select_interpreter)
  */
-export function bpf_prog_select_interpreter(prog: bpf_prog, jit_always_on = false): boolean {
+export function bpf_prog_select_interpreter(prog: bpf_prog, jit_always_on = false, tier: 'switch' | 'js' = 'switch'): boolean {
   const stack_depth = Math.max(prog.aux.stack_depth, 1);
   const idx = Math.ceil(stack_depth / 32) - 1;
   if (!jit_always_on && idx < 16) {
-    prog.bpf_func = ___bpf_prog_run;
+    prog.bpf_func = tier === 'js' ? ___bpf_prog_run_js : ___bpf_prog_run;
     return true;
   }
   prog.bpf_func = __bpf_prog_ret0_warn;
@@ -246,7 +252,7 @@ export function bpf_prog_select_runtime(
 ): { prog: bpf_prog; err: number } {
   if (fp.bpf_func === null) {
     let jit_needed = !!opts.jit_always_on || bpf_prog_has_kfunc_call(fp);
-    if (!bpf_prog_select_interpreter(fp, opts.jit_always_on)) jit_needed = true;
+    if (!bpf_prog_select_interpreter(fp, opts.jit_always_on, opts.interpreter)) jit_needed = true;
     if (fp.jit_requested && opts.jit) {
       const interp = fp.bpf_func;
       try {

@@ -8,7 +8,18 @@
 export * from './memory.js';
 export * from './filter.js';
 export * from './core.js';
-export * from './interp.js';
+export {
+  ___bpf_prog_run,
+  interpret,
+  bpf_prog_predecode,
+  bpf_opcode_in_insntable,
+  regsToBigints,
+  BPF_MAX_LOOPS,
+  type Predecoded,
+  type PredecodeError,
+  type PredecodeOptions,
+} from './interp.js';
+export { ___bpf_prog_run_js, interpret_js, bpf_prog_js_source } from './interp_js.js';
 export * from './ldimm64.js';
 export * from './helpers.js';
 export * from './bpf_trace.js';

@@ -7,9 +7,17 @@ import { runProgram } from './run_program.js';
 import { createRunEnv } from './helpers.js';
 import { bpf_prog_alloc } from './core.js';
 
-/** Run assembly text; r0 as a bigint, or the error kind. */
+/**
+ * Run assembly text on both tiers (the switch interpreter and the compiled one); they must
+ * agree on r0 (or the error kind), the instruction count and the buffer. Returns r0 or the kind.
+ */
 function run(src: string, mem = new Uint8Array(16)): bigint | string {
+  const mem2 = mem.slice();
   const r = runProgram(encodeInsns(bpf_asm(src)), mem);
+  const j = runProgram(encodeInsns(bpf_asm(src)), mem2, { tier: 'js' });
+  expect(j.ok ? j.r0 : j.error.kind).toBe(r.ok ? r.r0 : r.error.kind);
+  expect(j.insns).toBe(r.insns);
+  expect([...mem2]).toEqual([...mem]);
   return r.ok ? r.r0 : r.error.kind;
 }
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
@@ -152,8 +160,11 @@ describe('runProgram reports what stops a run', () => {
     ['a jump out of the program is invalid', 'goto pc+5\nexit', 'invalid_insn'],
     ['an endless loop hits the instruction limit', 'goto pc-1\nexit', 'insn_limit'],
   ])('%s', (_n, src, kind) => {
-    const r = runProgram(encodeInsns(bpf_asm(src)), new Uint8Array(16), { insn_limit: 10000 });
-    expect(r.ok ? 'ok' : r.error.kind).toBe(kind);
+    for (const tier of ['switch', 'js'] as const) {
+      const r = runProgram(encodeInsns(bpf_asm(src)), new Uint8Array(16), { insn_limit: 10000, tier });
+      expect(r.ok ? 'ok' : r.error.kind).toBe(kind);
+      if (!r.ok && kind === 'insn_limit') expect(r.insns).toBe(10000);
+    }
   });
   it('a fault names the instruction, address, size and region', () => {
     const r = runProgram(encodeInsns(bpf_asm('r0 = 1\nr0 = *(u64 *)(r1 +12)\nexit')), new Uint8Array(16));

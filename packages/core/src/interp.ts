@@ -1401,6 +1401,31 @@ function cmp32(op: number, a: number, b: number): boolean {
   }
 }
 
+/**
+ * The interpreter's building blocks, for the compiled tier (interp_js.ts), which must give
+ * exactly the same answers: same slow paths, same arithmetic helpers.
+ * @internal
+ */
+export const interpSupport = {
+  load(pd: Predecoded, mem: BpfMemory, pc: number, hi: number, a: number, size: number, sx: boolean): number {
+    loadSlow(pd, mem, pc, hi, a, size, sx);
+    return sLo;
+  },
+  loadHi: (): number => sHi,
+  store: storeSlow,
+  atomic,
+  divmod64,
+  divmod32,
+  umulh,
+  lsh64,
+  rsh64,
+  arsh64,
+  bswap32,
+  toBig,
+  prog_array_get,
+  predecodeProg,
+};
+
 /** The register file as bigints (for traces and tests). */
 export function regsToBigints(L: Int32Array, H: Int32Array): bigint[] {
   const out: bigint[] = [];

@@ -13,6 +13,7 @@ import { decodeInsns, type BpfInsn } from '@bpf-internals/uapi';
 import type { BpfMap } from '@bpf-internals/maps';
 import type { BpfHelperFn, BpfRunEnv, BpfRunError } from './filter.js';
 import { bpf_prog_predecode, interpret } from './interp.js';
+import { interpret_js } from './interp_js.js';
 import { createRunEnv } from './helpers.js';
 import { regionAddr } from './memory.js';
 
@@ -27,6 +28,11 @@ export interface RunProgramOptions {
   insn_limit?: number;
   /** Use this environment (memory, clocks, trace buffer) instead of a fresh one. */
   env?: BpfRunEnv;
+  /**
+   * 'js' runs the compiled tier (interp_js.ts) where it applies; 'switch' (default) the switch
+   * interpreter. A trace always uses the switch interpreter.
+   */
+  tier?: 'switch' | 'js';
   /** Called before each instruction with its index and the registers as (lo, hi) int32 lanes. */
   trace?: (pc: number, lo: Int32Array, hi: Int32Array) => void;
 }
@@ -67,6 +73,10 @@ export function runProgram(insns: Uint8Array | BpfInsn[], mem: Uint8Array = new 
   L[2] = mem.length;
   env.tail_call_cnt = 0;
   try {
+    if (opts.tier === 'js' && !opts.trace) {
+      const r = interpret_js(pd, env, L, H);
+      if (r !== null) return r;
+    }
     return interpret(pd, env, L, H, opts.trace);
   } catch (e) {
     // A helper that threw something other than a fault: report, never leak the exception.

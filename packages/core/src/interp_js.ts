@@ -1,0 +1,416 @@
+/**
+ * The interpreter's fast tier: a predecoded program turned into one JavaScript function, so
+ * V8 compiles it to machine code with the eleven registers in locals (as a JIT keeps them in
+ * machine registers). Same semantics as `___bpf_prog_run` (interp.ts), by construction: the
+ * same memory slow paths and arithmetic helpers, and the differential tests run both.
+ * It models the same kernel function, kernel/bpf/core.c at v6.18:
+ * https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (___bpf_prog_run)
+ *
+ * Why a second tier: a `switch` interpreter in JavaScript pays a mispredicted indirect jump and
+ * typed-array traffic per instruction; compiling each program once removes both. What it does
+ * not compile (bpf-to-bpf calls, tail calls, LD_ABS/LD_IND, may_goto, tracing) runs on the
+ * switch interpreter, and so does everything where `new Function` is unavailable (a strict
+ * Content-Security-Policy).
+ *
+ * Block structure: a `switch (pc)` over basic blocks inside `for (;;)`; straight-line code
+ * falls through from one block into the next; a taken jump sets `pc` and continues. Each block
+ * adds its length to the executed-instruction count on entry, so the count stays exact.
+ * @module
+ */
+import type { bpf_prog, BpfRunEnv, BpfRunResult } from './filter.js';
+import { BpfFault } from './memory.js';
+import { interpSupport as S, interpret, type Predecoded } from './interp.js';
+import { MAX_BPF_STACK } from '@bpf-internals/uapi';
+
+type Compiled = (env: BpfRunEnv, L: Int32Array, H: Int32Array, pd: Predecoded, regs: { lo: Int32Array; hi: Int32Array }) => BpfRunResult;
+
+/** Programs longer than this run on the switch interpreter (see bpf_prog_js_source). */
+export const MAX_COMPILED_INSNS = 1500;
+
+const compiled = new WeakMap<Predecoded, Compiled | null>();
+const SIZES = [4, 2, 1, 8];
+
+/** Can this tier compile the instruction? (The rest makes the whole program use the switch.) */
+function supported(code: number, src: number): boolean {
+  if (code === 0x85) return src === 0; // helper calls only
+  if (code === 0xf5 || code === 0xe5) return false; // tail call, may_goto
+  if ((code & 7) === 0 && code !== 0x18) return false; // LD_ABS / LD_IND
+  return true;
+}
+
+const u = (v: number) => v >>> 0;
+
+/** JavaScript source of the program, or null when some instruction is not supported. */
+export function bpf_prog_js_source(pd: Predecoded): string | null {
+  const P = pd.P;
+  const n = pd.len;
+  // V8 leaves very large functions to its bytecode interpreter, where this tier is slower than
+  // the switch interpreter: long programs stay on the switch.
+  if (n > MAX_COMPILED_INSNS) return null;
+  // Leaders: 0, jump targets, instructions after a jump or an exit.
+  const leader = new Uint8Array(n + 1);
+  leader[0] = 1;
+  for (let i = 0; i < n; i++) {
+    const w = P[i * 4]!;
+    const code = w & 0xff;
+    if (w === 0x100) continue; // second ld_imm64 slot
+    if (!supported(code, (w >> 12) & 15)) return null;
+    const cls = code & 7;
+    if (cls === 0x05 || cls === 0x06) {
+      const op = code & 0xf0;
+      if (op === 0x80) continue;
+      if (op === 0x90) {
+        leader[i + 1] = 1;
+        continue;
+      }
+      const off = code === 0x06 ? P[i * 4 + 2]! : P[i * 4 + 1]!;
+      leader[i + 1 + off] = 1;
+      leader[i + 1] = 1;
+    }
+  }
+  // Blocks: start, the instruction indexes in it.
+  const blocks: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    if (P[i * 4] === 0x100) continue;
+    if (leader[i] || blocks.length === 0) blocks.push([]);
+    blocks[blocks.length - 1]!.push(i);
+  }
+  const memSites: number[] = [];
+  const out: string[] = [];
+  const R = (r: number) => [`l${r}`, `h${r}`] as const;
+  blocks.forEach((b, bi) => {
+    const len = b.length;
+    out.push(`case ${b[0]}:`);
+    out.push(`n += ${len}; if (n > limit) return LIMIT(env, limit, n - ${len}, ${bi});`);
+    b.forEach((i, j) => {
+      const cnt = `n - ${len - j - 1}`;
+      const w = P[i * 4]!;
+      const code = w & 0xff;
+      const d = (w >> 8) & 15;
+      const s = (w >> 12) & 15;
+      const off = P[i * 4 + 1]!;
+      const imm = P[i * 4 + 2]!;
+      const [lD, hD] = R(d);
+      const [lS, hS] = R(s);
+      const cls = code & 7;
+      const op = code & 0xf0;
+      const isX = (code & 8) !== 0;
+      const bl = isX ? lS : `${imm}`;
+      const bh = isX ? hS : `${imm >> 31}`;
+      const ubl = isX ? `(${lS} >>> 0)` : `${u(imm)}`;
+      const ubh = isX ? `(${hS} >>> 0)` : `${u(imm >> 31)}`;
+      if (cls === 0x07) {
+        switch (op) {
+          case 0x00:
+            out.push(`t = (${lD} >>> 0) + ${ubl}; ${hD} = (${hD} + ${bh} + (t > 4294967295 ? 1 : 0)) | 0; ${lD} = t | 0;`);
+            break;
+          case 0x10:
+            out.push(`t = (${lD} >>> 0) - ${ubl}; ${hD} = (${hD} - ${bh} - (t < 0 ? 1 : 0)) | 0; ${lD} = t | 0;`);
+            break;
+          case 0x20:
+            out.push(`t = ${lD}; ${hD} = (umulh(t >>> 0, ${ubl}) + Math.imul(t, ${bh}) + Math.imul(${hD}, ${bl})) | 0; ${lD} = Math.imul(t, ${bl});`);
+            break;
+          case 0x30:
+          case 0x90:
+            out.push(`L[14] = ${lD}; H[14] = ${hD}; divmod64(L, H, 14, ${bl}, ${bh}, ${off === 1}, ${op === 0x90}); ${lD} = L[14]; ${hD} = H[14];`);
+            break;
+          case 0x40:
+            out.push(`${lD} |= ${bl}; ${hD} |= ${bh};`);
+            break;
+          case 0x50:
+            out.push(`${lD} &= ${bl}; ${hD} &= ${bh};`);
+            break;
+          case 0xa0:
+            out.push(`${lD} ^= ${bl}; ${hD} ^= ${bh};`);
+            break;
+          case 0x60:
+          case 0x70:
+          case 0xc0: {
+            const f = op === 0x60 ? 'lsh64' : op === 0x70 ? 'rsh64' : 'arsh64';
+            if (!isX) {
+              const k = imm & 63;
+              if (k === 0) break;
+              if (op === 0x60) {
+                out.push(k < 32 ? `${hD} = (${hD} << ${k}) | (${lD} >>> ${32 - k}); ${lD} = ${lD} << ${k};` : `${hD} = ${lD} << ${k - 32}; ${lD} = 0;`);
+              } else if (op === 0x70) {
+                out.push(k < 32 ? `${lD} = (${lD} >>> ${k}) | (${hD} << ${32 - k}); ${hD} = ${hD} >>> ${k};` : `${lD} = ${hD} >>> ${k - 32}; ${hD} = 0;`);
+              } else {
+                out.push(k < 32 ? `${lD} = (${lD} >>> ${k}) | (${hD} << ${32 - k}); ${hD} = ${hD} >> ${k};` : `${lD} = ${hD} >> ${k - 32}; ${hD} = ${hD} >> 31;`);
+              }
+              // keep both halves in int32 representation
+              out.push(`${lD} |= 0; ${hD} |= 0;`);
+            } else out.push(`L[14] = ${lD}; H[14] = ${hD}; ${f}(L, H, 14, ${lS} & 63); ${lD} = L[14]; ${hD} = H[14];`);
+            break;
+          }
+          case 0x80:
+            out.push(`t = ${lD}; ${lD} = -t | 0; ${hD} = (~${hD} + (t === 0 ? 1 : 0)) | 0;`);
+            break;
+          case 0xb0:
+            if (isX && off !== 0) {
+              const sx = off === 8 ? `(${lS} << 24) >> 24` : off === 16 ? `(${lS} << 16) >> 16` : `${lS}`;
+              out.push(`${lD} = ${sx}; ${hD} = ${lD} >> 31;`);
+            } else out.push(`${lD} = ${bl}; ${hD} = ${bh};`);
+            break;
+          case 0xd0:
+            out.push(
+              imm === 16
+                ? `${lD} = ((${lD} & 0xff) << 8) | ((${lD} >> 8) & 0xff); ${hD} = 0;`
+                : imm === 32
+                  ? `${lD} = bswap32(${lD}); ${hD} = 0;`
+                  : `t = ${lD}; ${lD} = bswap32(${hD}); ${hD} = bswap32(t);`,
+            );
+            break;
+        }
+        return;
+      }
+      if (cls === 0x04) {
+        const z = `${hD} = 0;`;
+        switch (op) {
+          case 0x00:
+            out.push(`${lD} = (${lD} + ${bl}) | 0; ${z}`);
+            break;
+          case 0x10:
+            out.push(`${lD} = (${lD} - ${bl}) | 0; ${z}`);
+            break;
+          case 0x20:
+            out.push(`${lD} = Math.imul(${lD}, ${bl}); ${z}`);
+            break;
+          case 0x30:
+          case 0x90:
+            out.push(`${lD} = divmod32(${lD}, ${bl}, ${off === 1}, ${op === 0x90}); ${z}`);
+            break;
+          case 0x40:
+            out.push(`${lD} |= ${bl}; ${z}`);
+            break;
+          case 0x50:
+            out.push(`${lD} &= ${bl}; ${z}`);
+            break;
+          case 0xa0:
+            out.push(`${lD} ^= ${bl}; ${z}`);
+            break;
+          case 0x60:
+            out.push(`${lD} = ${lD} << ${isX ? `(${lS} & 31)` : imm & 31}; ${z}`);
+            break;
+          case 0x70:
+            out.push(`${lD} = (${lD} >>> ${isX ? `(${lS} & 31)` : imm & 31}) | 0; ${z}`);
+            break;
+          case 0xc0:
+            out.push(`${lD} = ${lD} >> ${isX ? `(${lS} & 31)` : imm & 31}; ${z}`);
+            break;
+          case 0x80:
+            out.push(`${lD} = -${lD} | 0; ${z}`);
+            break;
+          case 0xb0:
+            if (isX && off === 8) out.push(`${lD} = (${lS} << 24) >> 24; ${z}`);
+            else if (isX && off === 16) out.push(`${lD} = (${lS} << 16) >> 16; ${z}`);
+            else out.push(`${lD} = ${bl}; ${z}`);
+            break;
+          case 0xd0:
+            if (code === 0xd4) {
+              if (imm === 16) out.push(`${lD} &= 0xffff;`);
+              if (imm !== 64) out.push(z);
+            } else {
+              out.push(
+                imm === 16
+                  ? `${lD} = ((${lD} & 0xff) << 8) | ((${lD} >> 8) & 0xff); ${z}`
+                  : imm === 32
+                    ? `${lD} = bswap32(${lD}); ${z}`
+                    : `t = ${lD}; ${lD} = bswap32(${hD}); ${hD} = bswap32(t);`,
+              );
+            }
+            break;
+        }
+        return;
+      }
+      if (code === 0x18) {
+        out.push(`${lD} = ${P[i * 4 + 2]}; ${hD} = ${P[i * 4 + 3]};`);
+        return;
+      }
+      if (cls === 0x05 || cls === 0x06) {
+        if (code === 0x95) {
+          out.push(`env.insns = n; return { ok: true, r0: toBig(h0, l0), insns: n };`);
+          return;
+        }
+        if (code === 0x85) {
+          out.push(
+            `L[1] = l1; H[1] = h1; L[2] = l2; H[2] = h2; L[3] = l3; H[3] = h3; L[4] = l4; H[4] = h4; L[5] = l5; H[5] = h5;`,
+            `fn = env.helpers[${imm}]; if (fn === undefined) { env.insns = ${cnt}; return HELPER(${i}, ${imm}, env.insns); }`,
+            `env.insns = ${cnt}; fn(env, regs, ${i}); l0 = L[0]; h0 = H[0];`,
+          );
+          // A helper may unmap regions (ring buffer commit, packet changes): drop every cached
+          // region then. The list of sites is known only at the end: patched in below.
+          out.push(`/*CLEAR*/`);
+          return;
+        }
+        const target = i + 1 + (code === 0x06 ? imm : off);
+        if (op === 0x00) {
+          out.push(`pc = ${target}; continue;`);
+          return;
+        }
+        let cond: string;
+        const isJ32 = cls === 0x06;
+        const ulD = `(${lD} >>> 0)`;
+        const uhD = `(${hD} >>> 0)`;
+        // The comparison, and its strict form for the high halves (a >= b: ah > bh || ah == bh && al >= bl).
+        const rel = (o: number): [string, string] => {
+          const g = o === 0x20 || o === 0x60 ? '>' : o === 0x30 || o === 0x70 ? '>=' : o === 0xa0 || o === 0xc0 ? '<' : '<=';
+          return [g, g[0]!];
+        };
+        switch (op) {
+          case 0x10:
+            cond = isJ32 ? `${lD} === ${bl}` : `${lD} === ${bl} && ${hD} === ${bh}`;
+            break;
+          case 0x50:
+            cond = isJ32 ? `${lD} !== ${bl}` : `${lD} !== ${bl} || ${hD} !== ${bh}`;
+            break;
+          case 0x40:
+            cond = isJ32 ? `(${lD} & ${bl}) !== 0` : `(${lD} & ${bl}) !== 0 || (${hD} & ${bh}) !== 0`;
+            break;
+          default: {
+            const signed = op === 0x60 || op === 0x70 || op === 0xc0 || op === 0xd0;
+            const [g, strict] = rel(op);
+            if (isJ32) cond = signed ? `${lD} ${g} ${bl}` : `${ulD} ${g} ${ubl}`;
+            else if (signed) cond = `${hD} ${strict} ${bh} || (${hD} === ${bh} && ${ulD} ${g} ${ubl})`;
+            else cond = `${uhD} ${strict} ${ubh} || (${hD} === ${bh} && ${ulD} ${g} ${ubl})`;
+          }
+        }
+        out.push(`if (${cond}) { pc = ${target}; continue; }`);
+        return;
+      }
+      // Memory.
+      const size = SIZES[(code >> 3) & 3]!;
+      if (cls === 0x01) {
+        memSites.push(i);
+        const sx = (code & 0xe0) === 0x80;
+        const get =
+          size === 8
+            ? `${lD} = c${i}.dv.getInt32(o, true); ${hD} = c${i}.dv.getInt32(o + 4, true);`
+            : size === 4
+              ? `${lD} = c${i}.dv.getInt32(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
+              : size === 2
+                ? `${lD} = c${i}.dv.${sx ? 'getInt16' : 'getUint16'}(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
+                : `${lD} = ${sx ? `(c${i}.bytes[o] << 24) >> 24` : `c${i}.bytes[o]`}; ${hD} = ${sx ? `${lD} >> 31` : '0'};`;
+        out.push(
+          `a = (${lS} >>> 0) + ${off};`,
+          `if (c${i} !== null && c${i}.hi === ${hS} && (o = a - c${i}.lo) >= 0 && o + ${size} <= c${i}.size) { ${get} }`,
+          `else { env.insns = ${cnt}; t = LD(pd, mem, ${i}, ${hS}, a, ${size}, ${sx}); ${hD} = LDH(); ${lD} = t; c${i} = rc[${i}]; }`,
+        );
+        return;
+      }
+      if (cls === 0x02 || cls === 0x03) {
+        if ((code & 0xe0) === 0xc0 && cls === 0x03) {
+          out.push(
+            `L[0] = l0; H[0] = h0; L[${d}] = ${lD}; H[${d}] = ${hD}; L[${s}] = ${lS}; H[${s}] = ${hS};`,
+            `env.insns = ${cnt}; ATOMIC(pd, mem, ${i}, L, H, ${code}, ${d}, ${s}, ${off}, ${imm});`,
+            `l0 = L[0]; h0 = H[0]; ${lD} = L[${d}]; ${hD} = H[${d}]; ${lS} = L[${s}]; ${hS} = H[${s}];`,
+          );
+          return;
+        }
+        if (cls === 0x02 && (code & 0xe0) !== 0x60) {
+          return; // BPF_ST | BPF_NOSPEC: a barrier, nothing to do here
+        }
+        memSites.push(i);
+        const vl = cls === 0x02 ? `${imm}` : lS;
+        const vh = cls === 0x02 ? `${imm >> 31}` : hS;
+        const put =
+          size === 8
+            ? `c${i}.dv.setInt32(o, ${vl}, true); c${i}.dv.setInt32(o + 4, ${vh}, true);`
+            : size === 4
+              ? `c${i}.dv.setInt32(o, ${vl}, true);`
+              : size === 2
+                ? `c${i}.dv.setInt16(o, ${vl}, true);`
+                : `c${i}.bytes[o] = ${vl};`;
+        out.push(
+          `a = (${lD} >>> 0) + ${off};`,
+          `if (c${i} !== null && c${i}.hi === ${hD} && (o = a - c${i}.lo) >= 0 && o + ${size} <= c${i}.size) { ${put} }`,
+          `else { env.insns = ${cnt}; ST(pd, mem, ${i}, ${hD}, a, ${size}, ${vl}, ${vh}); c${i} = rc[${i}]; }`,
+        );
+        return;
+      }
+    });
+  });
+  const clear = memSites.length ? `if (mem.epoch !== ep) { ep = mem.epoch; ${memSites.map((k) => `c${k}`).join(' = ')} = null; }` : '';
+  const body = out.map((l) => (l === '/*CLEAR*/' ? clear : l)).join('\n');
+  const blockPcs = JSON.stringify(blocks);
+  const regs = [...Array(11)].map((_, r) => `l${r} = L[${r}], h${r} = H[${r}]`).join(', ');
+  return `
+const BLOCKS = ${blockPcs};
+const LIMIT = (env, limit, before, bi) => { const b = BLOCKS[bi]; env.insns = limit; return { ok: false, error: { kind: 'insn_limit', insn: b[limit - before], message: 'instruction limit of ' + limit + ' reached' }, insns: limit }; };
+const HELPER = (insn, id, cnt) => ({ ok: false, error: { kind: 'unknown_helper', insn, message: 'invalid func unknown#' + id }, insns: cnt });
+return function bpf_prog_js(env, L, H, pd, regs) {
+  const mem = env.mem, rc = pd.rc, limit = env.insn_limit;
+  let ${regs};
+  let n = 0, pc = 0, t = 0, a = 0, o = 0, fn, ep = mem.epoch;
+  let ${memSites.length ? memSites.map((k) => `c${k} = rc[${k}]`).join(', ') : '_c = null'};
+  for (;;) {
+    switch (pc) {
+${body}
+    default:
+      return { ok: false, error: { kind: 'invalid_insn', insn: pc, message: 'jump into the middle of an instruction' }, insns: n };
+    }
+  }
+};`;
+}
+
+function compile(pd: Predecoded): Compiled | null {
+  if (compiled.has(pd)) return compiled.get(pd)!;
+  let fn: Compiled | null = null;
+  const src = bpf_prog_js_source(pd);
+  if (src !== null) {
+    try {
+      const factory = new Function('umulh', 'divmod64', 'divmod32', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'toBig', 'LD', 'LDH', 'ST', 'ATOMIC', src);
+      fn = factory(S.umulh, S.divmod64, S.divmod32, S.lsh64, S.rsh64, S.arsh64, S.bswap32, S.toBig, S.load, S.loadHi, S.store, S.atomic) as Compiled;
+    } catch {
+      fn = null; // no `new Function` here (CSP): the switch interpreter runs instead
+    }
+  }
+  compiled.set(pd, fn);
+  return fn;
+}
+
+/**
+ * Run a predecoded program on the compiled tier, or return null when the program (or the
+ * platform) needs the switch interpreter. `L`/`H` hold r1..r5 on entry.
+ */
+export function interpret_js(pd: Predecoded, env: BpfRunEnv, L: Int32Array, H: Int32Array): BpfRunResult | null {
+  const fn = compile(pd);
+  if (fn === null) return null;
+  const mem = env.mem;
+  if (pd.mem !== mem || pd.epoch !== mem.epoch) {
+    pd.rc.fill(null);
+    pd.mem = mem;
+    pd.epoch = mem.epoch;
+  }
+  const frame0 = mem.stackFrame(0, MAX_BPF_STACK);
+  frame0.bytes.fill(0);
+  L[10] = (frame0.lo + frame0.size) | 0;
+  H[10] = frame0.hi;
+  env.insns = 0;
+  try {
+    return fn(env, L, H, pd, { lo: L, hi: H });
+  } catch (e) {
+    if (e instanceof BpfFault) return { ok: false, error: { kind: 'fault', insn: e.insn, message: e.message, fault: e }, insns: env.insns };
+    throw e;
+  }
+}
+
+/**
+ * `___bpf_prog_run` on the compiled tier: the same contract as the switch interpreter (and it
+ * falls back to it for what it does not compile).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (___bpf_prog_run)
+ */
+export function ___bpf_prog_run_js(ctx: bigint, env: BpfRunEnv, prog: bpf_prog): BpfRunResult {
+  const pd = S.predecodeProg(prog, env.mem);
+  if ('message' in pd) return { ok: false, error: { kind: 'invalid_insn', insn: pd.insn, message: pd.message }, insns: 0 };
+  const L = new Int32Array(16);
+  const H = new Int32Array(16);
+  L[1] = Number(ctx & 0xffffffffn) | 0;
+  H[1] = Number(ctx >> 32n) | 0;
+  const r = interpret_js(pd, env, L, H);
+  if (r !== null) return r;
+  L.fill(0);
+  H.fill(0);
+  L[1] = Number(ctx & 0xffffffffn) | 0;
+  H[1] = Number(ctx >> 32n) | 0;
+  return interpret(pd, env, L, H);
+}
