@@ -206,6 +206,22 @@ export const objScenarios: Scenario[] = [
     const fd = create(c, ARR, 'fd');
     pin(c, fd, c.mem(new TextEncoder().encode('rel\0')), EBADF, { file_flags: BPF_F_PATH_FD, path_fd: BAD_FD });
   }),
+  s('pin: an absolute path ignores path_fd, even a closed one', (c) => {
+    const fd = create(c, ARR, 'fd');
+    pin(c, fd, '/sys/fs/bpf/abs', 0, { file_flags: BPF_F_PATH_FD, path_fd: BAD_FD });
+  }),
+  s('pin: a relative path from a non-directory path_fd is ENOTDIR', (c) => {
+    const fd = create(c, ARR, 'fd');
+    const n = c.open('/dev/null');
+    pin(c, fd, c.mem(new TextEncoder().encode('rel\0')), ENOTDIR, { file_flags: BPF_F_PATH_FD, path_fd: n });
+  }),
+  s('get: BPF_F_PATH_FD with a bpffs directory fd and a relative name', (c) => {
+    const fd = create(c, ARR, 'fd');
+    pin(c, fd, '/sys/fs/bpf/relget', 0);
+    const dir = c.open('/sys/fs/bpf');
+    get(c, c.mem(new TextEncoder().encode('relget\0')), 'fd', { file_flags: BPF_F_PATH_FD, path_fd: dir });
+    get(c, c.mem(new TextEncoder().encode('relget\0')), EBADF, { file_flags: BPF_F_PATH_FD, path_fd: BAD_FD });
+  }),
   s('pin: inside a directory made in bpffs', (c) => {
     const fd = create(c, ARR, 'fd');
     c.mkdir('/sys/fs/bpf/dir');

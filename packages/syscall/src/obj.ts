@@ -22,11 +22,12 @@ const ENOTDIR = -20;
 const AT_FDCWD = -100;
 
 /**
- * The directory a path starts from: `path_fd` (a directory fd) or, for
- * AT_FDCWD, the process's working directory.
+ * The directory a path starts from (`path_init`): an absolute path ignores
+ * `path_fd` altogether; a relative one starts at `path_fd` (a directory fd) or,
+ * for AT_FDCWD, at the process's working directory.
  */
-function startDir(proc: Process, path_fd: number): Inode | number {
-  if (path_fd === AT_FDCWD) return proc.cwd;
+function startDir(proc: Process, path_fd: number, name: string): Inode | number {
+  if (name.startsWith('/') || path_fd === AT_FDCWD) return proc.cwd;
   const file = proc.files.fdget(path_fd);
   if (!file) return EBADF;
   if (file.f_op.name !== 'dir') return ENOTDIR;
@@ -55,7 +56,8 @@ export function bpf_obj_pin_user(proc: Process, ufd: number, path_fd: number, pa
   let ret: number;
   if (typeof name === 'number') ret = name;
   else {
-    const start = startDir(proc, path_fd);
+    // An empty name is -ENOENT before any directory is looked at (getname).
+    const start = name === '' ? -2 : startDir(proc, path_fd, name);
     ret = typeof start === 'number' ? start : proc.kernel.vfs.bpf_obj_do_pin(start, name, fops, raw);
   }
   if (ret !== 0) fops.any_put(raw);
@@ -74,7 +76,7 @@ export function bpf_obj_get_user(proc: Process, path_fd: number, pathname: bigin
 
   const name = getname(proc, pathname);
   if (typeof name === 'number') return name;
-  const start = startDir(proc, path_fd);
+  const start = name === '' ? -2 : startDir(proc, path_fd, name);
   if (typeof start === 'number') return start;
   const obj = proc.kernel.vfs.bpf_obj_do_get(start, name);
   if (typeof obj === 'number') return obj;
