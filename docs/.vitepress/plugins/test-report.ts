@@ -56,13 +56,13 @@ interface VitestJson {
 
 export const REPORT_PATH = join(REPO_ROOT, 'test-results/vitest.json');
 
-let cached: { mtime: number; json: VitestJson } | null = null;
-function readReport(): VitestJson | null {
-  if (!existsSync(REPORT_PATH)) return null;
-  const mtime = statSync(REPORT_PATH).mtimeMs;
-  if (cached?.mtime !== mtime) {
+let cached: { path: string; mtime: number; json: VitestJson } | null = null;
+function readReport(path: string): VitestJson | null {
+  if (!existsSync(path)) return null;
+  const mtime = statSync(path).mtimeMs;
+  if (cached?.mtime !== mtime || cached.path !== path) {
     try {
-      cached = { mtime, json: JSON.parse(readFileSync(REPORT_PATH, 'utf8')) as VitestJson };
+      cached = { path, mtime, json: JSON.parse(readFileSync(path, 'utf8')) as VitestJson };
     } catch {
       return null;
     }
@@ -90,11 +90,11 @@ export function allTestFiles(): string[] {
 // eslint-disable-next-line no-control-regex -- vitest colours its failure messages
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
 
-export function chapterTestReport(globs: string[]): ChapterTestReport {
-  const covering = allTestFiles().filter((f) => matchesAny(f, globs));
+export function chapterTestReport(globs: string[], reportPath = REPORT_PATH, testFiles = allTestFiles()): ChapterTestReport {
+  const covering = testFiles.filter((f) => matchesAny(f, globs));
   const browserFiles = covering.filter((f) => !nodeOnlyReason(f));
   const totals = { passed: 0, failed: 0, skipped: 0, total: 0 };
-  const json = readReport();
+  const json = readReport(reportPath);
   if (!json) {
     return {
       state: 'missing',

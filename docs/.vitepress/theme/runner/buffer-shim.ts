@@ -86,7 +86,9 @@ class ShimBuffer extends Uint8Array {
 }
 
 /** What tests see as `Buffer`: the static side, with `from` that accepts Node's arguments. */
-export const BufferShim = Object.assign(ShimBuffer, { from: ShimBuffer.fromAny });
+export const BufferShim = Object.assign(ShimBuffer, { from: ShimBuffer.fromAny }) as unknown as Omit<typeof ShimBuffer, 'from'> & {
+  from: typeof ShimBuffer.fromAny;
+};
 
 /** Install as globalThis.Buffer when there is none (a browser). */
 export function installBufferShim(): void {

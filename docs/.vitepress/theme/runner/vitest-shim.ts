@@ -22,6 +22,7 @@ import {
   JestChaiExpect,
   JestExtend,
   setState,
+  type ExpectStatic,
 } from '@vitest/expect';
 import { fn, spyOn, isMockFunction, clearAllMocks, resetAllMocks, restoreAllMocks } from '@vitest/spy';
 
@@ -65,8 +66,12 @@ function createExpect(): ExpectFn {
   return expect;
 }
 
-export const expect = createExpect();
-Object.defineProperty(globalThis, GLOBAL_EXPECT, { value: expect, writable: true, configurable: true });
+/** Typed as vitest's own `expect` (it is built the same way). */
+export const expect = createExpect() as unknown as ExpectStatic;
+// In a page there is no global expect yet; under vitest itself (the shim's own tests) keep vitest's.
+if (!(GLOBAL_EXPECT in globalThis)) {
+  Object.defineProperty(globalThis, GLOBAL_EXPECT, { value: expect, writable: true, configurable: true });
+}
 export const assert = chai.assert;
 
 // ---------------------------------------------------------------------------------------------
@@ -92,7 +97,7 @@ export interface SuiteNode {
   afterEach: AnyFn[];
 }
 interface TestContext {
-  expect: ExpectFn;
+  expect: ExpectStatic;
   skip: (note?: string) => never;
   task: { name: string };
 }
