@@ -266,3 +266,79 @@ describe.skipIf(!host)('bpf_prog_test_run vs the host kernel', () => {
 });
 
 it.skipIf(!!host)(skipReason(), () => {});
+
+/** Helpers whose results the host settles: csum_diff (arch-specific folding), redirect (tc and XDP flavours). */
+const HELPER_PROGS: { name: string; type: number; src: string }[] = [
+  {
+    name: 'bpf_csum_diff of two 8-byte buffers with a seed',
+    type: T.BPF_PROG_TYPE_SCHED_CLS,
+    src: `
+      r1 = 0x1122334455667788
+      *(u64 *)(r10 -8) = r1
+      r1 = 0xfedcba9876543210
+      *(u64 *)(r10 -16) = r1
+      r1 = r10
+      r1 += -8
+      r2 = 8
+      r3 = r10
+      r3 += -16
+      r4 = 8
+      r5 = 0xabcdef
+      call bpf_csum_diff#28
+      exit`,
+  },
+  {
+    name: 'bpf_csum_diff pushing 12 bytes of 0xff',
+    type: T.BPF_PROG_TYPE_SCHED_CLS,
+    src: `
+      r1 = -1
+      *(u64 *)(r10 -16) = r1
+      *(u32 *)(r10 -8) = -1
+      r1 = 0
+      r2 = 0
+      r3 = r10
+      r3 += -16
+      r4 = 12
+      r5 = 0x12345678
+      call bpf_csum_diff#28
+      exit`,
+  },
+  {
+    name: 'bpf_csum_diff with a size not a multiple of 4',
+    type: T.BPF_PROG_TYPE_SCHED_CLS,
+    src: `
+      *(u64 *)(r10 -8) = 0
+      r1 = r10
+      r1 += -8
+      r2 = 6
+      r3 = 0
+      r4 = 0
+      r5 = 0
+      call bpf_csum_diff#28
+      exit`,
+  },
+  {
+    name: 'bpf_csum_diff pulling 4 bytes with a seed',
+    type: T.BPF_PROG_TYPE_SCHED_CLS,
+    src: `
+      r1 = 0x12345678
+      *(u64 *)(r10 -8) = r1
+      r1 = r10
+      r1 += -8
+      r2 = 4
+      r3 = 0
+      r4 = 0
+      r5 = 0x1ffff
+      call bpf_csum_diff#28
+      exit`,
+  },
+  { name: 'tc bpf_redirect', type: T.BPF_PROG_TYPE_SCHED_CLS, src: 'r1 = 1\nr2 = 0\ncall bpf_redirect#23\nexit' },
+  { name: 'tc bpf_redirect with BPF_F_INGRESS', type: T.BPF_PROG_TYPE_SCHED_CLS, src: 'r1 = 1\nr2 = 1\ncall bpf_redirect#23\nexit' },
+  { name: 'tc bpf_redirect with an unknown flag', type: T.BPF_PROG_TYPE_SCHED_CLS, src: 'r1 = 1\nr2 = 2\ncall bpf_redirect#23\nexit' },
+  { name: 'XDP bpf_redirect', type: T.BPF_PROG_TYPE_XDP, src: 'r1 = 1\nr2 = 0\ncall bpf_redirect#23\nexit' },
+  { name: 'XDP bpf_redirect with a flag', type: T.BPF_PROG_TYPE_XDP, src: 'r1 = 1\nr2 = 1\ncall bpf_redirect#23\nexit' },
+];
+
+describe.skipIf(!host)('helpers vs the host kernel', () => {
+  it.each(HELPER_PROGS)('$name', ({ type, src }) => compareRow(host!, type, src, { name: '', data: eth(OTHER, 0x88b5, 64) }));
+});

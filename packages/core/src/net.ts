@@ -369,36 +369,56 @@ export const bpf_redirect: BpfHelperFn = (env, r) => {
 };
 
 /**
- * `csum_partial` as x86-64 computes it: the 32-bit ones'-complement sum of the buffer's
- * little-endian u32 words plus `seed`, end-around carries folded in.
+ * `csum_partial` as x86-64 computes it: the ones'-complement sum of the buffer's little-endian
+ * u32 words (then a trailing u16 and byte) plus `seed`, end-around carries folded into 32 bits.
  * @see https://elixir.bootlin.com/linux/v6.18/source/arch/x86/lib/csum-partial_64.c (csum_partial)
  */
 export function csum_partial(buf: Uint8Array, seed: number): number {
   let sum = seed >>> 0;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  for (let i = 0; i + 4 <= buf.length; i += 4) sum += dv.getUint32(i, true);
+  let i = 0;
+  for (; i + 4 <= buf.length; i += 4) sum += dv.getUint32(i, true);
+  if (buf.length & 2) {
+    sum += dv.getUint16(i, true);
+    i += 2;
+  }
+  if (buf.length & 1) sum += buf[i]!;
   while (sum > 0xffffffff) sum = (sum % 0x100000000) + Math.floor(sum / 0x100000000);
   return sum;
 }
 
+/** `csum_add`: 32-bit ones'-complement addition. */
+function csum_add(a: number, b: number): number {
+  const s = (a >>> 0) + (b >>> 0);
+  return s > 0xffffffff ? (s - 0xffffffff) >>> 0 : s;
+}
+
+/** `csum_from32to16`: fold a 32-bit sum to 16 bits (no complement). */
+export function csum_from32to16(x: number): number {
+  let s = (x & 0xffff) + (x >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
 /**
- * `bpf_csum_diff(from, from_size, to, to_size, seed)`: the checksum difference of
- * replacing `from` by `to`, seeded; -EINVAL unless both sizes are multiples of 4 and
- * together fit the 512-byte scratchpad.
+ * `bpf_csum_diff(from, from_size, to, to_size, seed)`: the checksum difference of replacing
+ * `from` by `to`, seeded, folded to 16 bits so that every architecture gives the same answer.
+ * That is v6.18's version (the live kernel confirms it: `test/core-test-run.test.ts`); older
+ * kernels returned the arch's raw 32-bit `csum_partial` over a scratchpad and refused sizes
+ * that were not multiples of 4.
  * @see https://elixir.bootlin.com/linux/v6.18/source/net/core/filter.c (bpf_csum_diff)
  */
 export const bpf_csum_diff: BpfHelperFn = (env, r, insn) => {
   const from_size = r.lo[2]! >>> 0;
   const to_size = r.lo[4]! >>> 0;
-  const diff_size = from_size + to_size;
-  if (((from_size | to_size) & 3) !== 0 || diff_size > 512) return ret32(r, -errno.EINVAL);
-  const diff = new Uint8Array(diff_size);
-  if (from_size) {
-    const from = argMem(env, r, 1, from_size, false, insn);
-    for (let i = 0; i < from_size; i++) diff[i] = ~from[i]! & 0xff;
-  }
-  if (to_size) diff.set(argMem(env, r, 3, to_size, false, insn), from_size);
-  r.lo[0] = csum_partial(diff, r.lo[5]!) | 0;
+  const seed = r.lo[5]! >>> 0;
+  const from = from_size ? argMem(env, r, 1, from_size, false, insn) : new Uint8Array(0);
+  const to = to_size ? argMem(env, r, 3, to_size, false, insn) : new Uint8Array(0);
+  let ret: number;
+  if (from_size && to_size) ret = csum_add(csum_partial(to, seed), ~csum_partial(from, 0) >>> 0);
+  else if (to_size) ret = csum_partial(to, seed);
+  else ret = ~csum_partial(from, ~seed >>> 0) >>> 0;
+  r.lo[0] = csum_from32to16(ret);
   r.hi[0] = 0;
 };
 
