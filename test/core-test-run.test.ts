@@ -332,6 +332,40 @@ const HELPER_PROGS: { name: string; type: number; src: string }[] = [
       call bpf_csum_diff#28
       exit`,
   },
+  ...[
+    ['in range', 10, 4, 0],
+    ['past the end: EFAULT', 62, 4, 0],
+    ['with BPF_F_INVALIDATE_HASH', 0, 4, 2],
+    ['with an unknown flag: EINVAL', 0, 4, 8],
+  ].map(([what, off, len, flags]) => ({
+    name: `bpf_skb_store_bytes ${what}`,
+    type: T.BPF_PROG_TYPE_SCHED_CLS,
+    src: `
+      r6 = r1
+      r1 = 0x0badc0de
+      *(u64 *)(r10 -8) = r1
+      r1 = r6
+      r2 = ${off}
+      r3 = r10
+      r3 += -8
+      r4 = ${len}
+      r5 = ${flags}
+      call bpf_skb_store_bytes#9
+      exit`,
+  })),
+  {
+    name: 'bpf_trace_printk returns the formatted length',
+    type: T.BPF_PROG_TYPE_SOCKET_FILTER,
+    src: `
+      r1 = 0x0a6425203d20
+      *(u64 *)(r10 -8) = r1
+      r1 = r10
+      r1 += -8
+      r2 = 8
+      r3 = -42
+      call bpf_trace_printk#6
+      exit`,
+  },
   { name: 'tc bpf_redirect', type: T.BPF_PROG_TYPE_SCHED_CLS, src: 'r1 = 1\nr2 = 0\ncall bpf_redirect#23\nexit' },
   { name: 'tc bpf_redirect with BPF_F_INGRESS', type: T.BPF_PROG_TYPE_SCHED_CLS, src: 'r1 = 1\nr2 = 1\ncall bpf_redirect#23\nexit' },
   { name: 'tc bpf_redirect with an unknown flag', type: T.BPF_PROG_TYPE_SCHED_CLS, src: 'r1 = 1\nr2 = 2\ncall bpf_redirect#23\nexit' },
