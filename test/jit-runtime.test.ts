@@ -40,6 +40,24 @@ describe('bpf_prog_select_runtime with the RV64 JIT', () => {
       if (a.ok && b.ok) expect(a.r0).toBe(BigInt.asUintN(32, b.r0));
     });
   }
+  // The kernel's answers (RFC 9669 / the verifier's patchlets): x / 0 = 0, x % 0 = x,
+  // LLONG_MIN s/ -1 = LLONG_MIN, x s% -1 = 0, 32-bit forms zero-extended.
+  const divRows: [string, U.BpfInsn[], bigint][] = [
+    ['r0 /= r1 with r1 = 0 gives 0', [BPF_MOV64_IMM(0, 5), BPF_MOV64_IMM(1, 0), U.BPF_ALU64_REG(U.BPF_DIV, 0, 1), BPF_EXIT_INSN()], 0n],
+    ['r0 %= r1 with r1 = 0 leaves r0', [BPF_MOV64_IMM(0, 5), BPF_MOV64_IMM(1, 0), U.BPF_ALU64_REG(U.BPF_MOD, 0, 1), BPF_EXIT_INSN()], 5n],
+    ['w0 %= w1 with w1 = 0 keeps w0, upper half cleared', [...U.BPF_LD_IMM64(0, 0x1_0000_0007n), BPF_MOV64_IMM(1, 0), U.BPF_ALU32_REG(U.BPF_MOD, 0, 1), U.BPF_ALU64_IMM(U.BPF_RSH, 0, 32), BPF_EXIT_INSN()], 0n],
+    ['r0 s/= r1 with r1 = -1 negates', [BPF_MOV64_IMM(0, 9), BPF_MOV64_IMM(1, -1), U.BPF_ALU64_REG_OFF(U.BPF_DIV, 0, 1, 1), BPF_EXIT_INSN()], BigInt.asUintN(32, -9n)],
+    ['r0 s%= r1 with r1 = -1 gives 0', [BPF_MOV64_IMM(0, 9), BPF_MOV64_IMM(1, -1), U.BPF_ALU64_REG_OFF(U.BPF_MOD, 0, 1, 1), BPF_EXIT_INSN()], 0n],
+    ['a jump over a patched division still lands after it', [BPF_MOV64_IMM(0, 3), BPF_MOV64_IMM(1, 0), U.BPF_JMP_IMM(U.BPF_JEQ, 1, 0, 1), U.BPF_ALU64_REG(U.BPF_DIV, 0, 1), BPF_EXIT_INSN()], 3n],
+  ];
+  for (const [name, insns, want] of divRows) {
+    it(`JITed: ${name}`, () => {
+      const { prog } = load(insns, true);
+      expect(prog.jited).toBe(true);
+      const r = bpf_prog_run(prog, 0n, createRunEnv());
+      expect(r.ok && r.r0).toBe(want);
+    });
+  }
   it('a program the JIT refuses (kfunc call without a BTF model) comes back for the interpreter', () => {
     const r = load([U.BPF_RAW_INSN(U.BPF_JMP | U.BPF_CALL, 0, U.BPF_PSEUDO_KFUNC_CALL, 0, 1), BPF_EXIT_INSN()], true);
     expect(r.prog.jited).toBe(false);

@@ -7,6 +7,8 @@
  * https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_core.c (bpf_int_jit_compile)
  * https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c (jit_subprogs)
  *
+ * The model's verifier does not run `do_misc_fixups` yet, so by default the rewrites the JIT depends
+ * on (internal/fixups.ts) are applied here first ({@link jitRuntimeOptions}).
  * As in the kernel, a program the JIT cannot handle comes back un-JITed (`jited` false) and the
  * interpreter keeps running it. `jited_len` is the sum of the functions' lengths and the reported
  * image their concatenation, as `bpf_prog_get_info_by_fd` assembles them for a program with
@@ -16,9 +18,17 @@
 import type { bpf_prog, BpfRunEnv, BpfRunResult } from '@bpf-internals/core';
 import { compile, type CompileOptions, type CompileResult } from './bpf_jit_core.js';
 import { runImage } from './hart.js';
+import { verifier_fixups_for_jit } from './internal/fixups.js';
 
 /** The ISA the kernel's JIT targets (rvc on: CONFIG_RISCV_ISA_C is default y). Change per hart. */
 export const jitIsa: Pick<CompileOptions, 'rvc' | 'zba' | 'zbb' | 'zacas'> = { rvc: true, zba: false, zbb: false, zacas: false };
+
+/**
+ * Whether {@link bpf_int_jit_compile} applies the verifier rewrites the JIT relies on (div/mod
+ * patchlets, cmpxchg zext) itself. On while the model's verifier does not run `do_misc_fixups`;
+ * turn it off when it does, or the patchlets would be applied twice.
+ */
+export const jitRuntimeOptions = { applyVerifierFixups: true };
 
 /** What `aux.jit_data` holds after a successful JIT. */
 export interface RvJitProgData {
@@ -33,7 +43,8 @@ export interface RvJitProgData {
 export function bpf_int_jit_compile(prog: bpf_prog): bpf_prog {
   if (!prog.jit_requested) return prog;
   // aux.stack_depth is the verifier's; where no verifier ran (0), derive it the same way.
-  const jit = compile(prog.insnsi, { ...jitIsa, ...(prog.aux.stack_depth ? { stackDepth: prog.aux.stack_depth } : {}) });
+  const insns = jitRuntimeOptions.applyVerifierFixups ? verifier_fixups_for_jit(prog.insnsi) : prog.insnsi;
+  const jit = compile(insns, { ...jitIsa, ...(prog.aux.stack_depth ? { stackDepth: prog.aux.stack_depth } : {}) });
   if (jit.err) return prog; // the kernel falls back to the interpreter
   const funcs = jit.funcs.map((f) => jit.image.subarray(f.imageOffset, f.imageOffset + f.size));
   const reported = new Uint8Array(funcs.reduce((n, f) => n + f.length, 0));
