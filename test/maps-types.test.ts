@@ -8,10 +8,13 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { bpf_map_type as T, decodeAttr, encodeAttr } from '@bpf-internals/uapi';
 import {
+  bpf_fd_array_map_update_elem,
+  bpf_fd_htab_map_update_elem,
   bpf_percpu_array_copy,
   bpf_percpu_array_update,
   createMapEnv,
   find_map_ops,
+  type BpfFdResolver,
   type BpfMap,
   type BpfMapCreateAttr,
 } from '@bpf-internals/maps';
@@ -41,14 +44,14 @@ function hostCreate(h: HostBpf, f: CreateFields): number {
 }
 
 /** The model from the same bytes: map_alloc_check then map_alloc, as map_create calls them. */
-function modelCreate(f: CreateFields): BpfMap | number {
+function modelCreate(f: CreateFields, fds?: BpfFdResolver): BpfMap | number {
   const attr = decodeAttr('BPF_MAP_CREATE', encodeAttr('BPF_MAP_CREATE', f)) as unknown as BpfMapCreateAttr;
   const ops = find_map_ops(attr.map_type);
   if (!ops) return -22;
   const env = createMapEnv(NCPUS);
   const err = ops.map_alloc_check?.(attr, env) ?? 0;
   if (err) return err;
-  return ops.map_alloc(attr, env);
+  return ops.map_alloc(attr, env, fds);
 }
 
 /** A map element command on the host; key/value are written to fresh memory (null = NULL). */
@@ -215,6 +218,70 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
     expect(hostBytes, 'mmap() of the host map').not.toBeNull();
     check('mmap length', region.length, 4096);
     check('mmap bytes', [...region], [...hostBytes!]);
+  });
+
+  it('map-in-map: inner-map templates and the maps an outer map accepts', () => {
+    // The same maps on both sides; the model's fd resolver maps the host's fd numbers to them.
+    const inner: [string, CreateFields][] = [
+      ['array 4x8', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 4 }],
+      ['array 4x8, 5 entries', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 5 }],
+      ['array 4x16', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 16, max_entries: 4 }],
+      ['inner-map array 4x8', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 4, map_flags: 4096 }],
+      ['inner-map array 4x8, 9 entries', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 9, map_flags: 4096 }],
+      ['hash 4x8', { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 8, max_entries: 4 }],
+      ['hash 4x8, 64 entries', { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 8, max_entries: 64 }],
+      ['prog_array', { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 4 }],
+      ['queue', { map_type: T.BPF_MAP_TYPE_QUEUE, key_size: 0, value_size: 8, max_entries: 4 }],
+      ['ringbuf', { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096 }],
+    ];
+    const byFd = new Map<number, BpfMap>();
+    const fdOf: Record<string, number> = {};
+    for (const [name, f] of inner) {
+      const fd = hostCreate(h, f);
+      expect(fd, name).toBeGreaterThan(0);
+      fdOf[name] = fd;
+      byFd.set(fd, modelCreate(f) as BpfMap);
+    }
+    const fds: BpfFdResolver = {
+      get: () => -9,
+      map: (fd) => byFd.get(fd) ?? (fd >= 0 && fd <= 2 ? -22 : -9),
+    };
+    const outers: [string, number, string | number][] = [
+      ['array of maps, template array', T.BPF_MAP_TYPE_ARRAY_OF_MAPS, 'array 4x8'],
+      ['array of maps, template inner-map array', T.BPF_MAP_TYPE_ARRAY_OF_MAPS, 'inner-map array 4x8'],
+      ['hash of maps, template hash', T.BPF_MAP_TYPE_HASH_OF_MAPS, 'hash 4x8'],
+      ['array of maps, template prog_array', T.BPF_MAP_TYPE_ARRAY_OF_MAPS, 'prog_array'],
+      ['hash of maps, template queue', T.BPF_MAP_TYPE_HASH_OF_MAPS, 'queue'],
+      ['array of maps, template ringbuf', T.BPF_MAP_TYPE_ARRAY_OF_MAPS, 'ringbuf'],
+      ['array of maps, template fd 0 (not a map)', T.BPF_MAP_TYPE_ARRAY_OF_MAPS, 0],
+      ['array of maps, template fd 9999 (no file)', T.BPF_MAP_TYPE_ARRAY_OF_MAPS, 9999],
+    ];
+    for (const [oname, map_type, tmpl] of outers) {
+      const f = { map_type, key_size: 4, value_size: 4, max_entries: 4, inner_map_fd: typeof tmpl === 'number' ? tmpl : fdOf[tmpl] };
+      const hfd = hostCreate(h, f);
+      const m = modelCreate(f, fds);
+      check(`create ${oname}`, typeof m === 'number' ? m : 0, hfd < 0 ? hfd : 0);
+      if (hfd < 0 || typeof m === 'number') continue;
+      // store each inner map: EINVAL unless it matches the template
+      for (const [iname] of inner) {
+        const hr = hostElem(h, UPDATE, hfd, u32(1), u32(fdOf[iname]));
+        const mr =
+          map_type === T.BPF_MAP_TYPE_ARRAY_OF_MAPS
+            ? bpf_fd_array_map_update_elem(m, fds, u32(1), u32(fdOf[iname]), 0n)
+            : bpf_fd_htab_map_update_elem(m, fds, u32(1), u32(fdOf[iname]), 0n);
+        check(`${oname}: store ${iname}`, mr, hr);
+      }
+      // the outer map itself cannot be a template (one level of nesting)
+      byFd.set(hfd, m);
+      const nf = { map_type: T.BPF_MAP_TYPE_ARRAY_OF_MAPS, key_size: 4, value_size: 4, max_entries: 1, inner_map_fd: hfd };
+      const nh = hostCreate(h, nf);
+      if (nh >= 0) h.close(nh);
+      const nm = modelCreate(nf, fds);
+      check(`${oname} as a template`, typeof nm === 'number' ? nm : 0, nh < 0 ? nh : 0);
+      byFd.delete(hfd);
+      h.close(hfd);
+    }
+    for (const fd of Object.values(fdOf)) h.close(fd);
   });
 
   it('a ring buffer refuses element commands as the ops say (ERR_PTR(-ENOTSUPP) from lookup)', () => {
