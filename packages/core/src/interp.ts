@@ -363,6 +363,9 @@ function bswap32(x: number): number {
 /** Bytes of BPF_W, BPF_H, BPF_B, BPF_DW by `(code >> 3) & 3`. */
 const SIZES = [4, 2, 1, 8] as const;
 
+/** Scratch for context loads' fast form. */
+const ctxOut = new Int32Array(2);
+
 /** Scratch result of the slow load path (low, high). */
 let sLo = 0;
 let sHi = 0;
@@ -416,6 +419,11 @@ function loadSlow(
     return;
   }
   if (r !== null && r.readable && r.access !== undefined) {
+    if (r.access.loadHL !== undefined && !sx && r.access.loadHL(a - r.lo, size, ctxOut)) {
+      sLo = ctxOut[0]!;
+      sHi = ctxOut[1]!;
+      return;
+    }
     const big = r.access.load(a - r.lo, size);
     if (big !== null) {
       let x = big;
@@ -502,8 +510,14 @@ function atomic(
   }
   const ah = H[d]!;
   const a = (L[d]! >>> 0) + off;
-  // Read-modify-write must hit a readable and writable region.
-  loadSlow(pd, mem, pc, ah, a, size, false);
+  // Read-modify-write must hit a readable and writable region: the cached one when it fits
+  // (the fast case: a counter in a map value), else the full lookup.
+  const c = pd.rc[pc];
+  let o: number;
+  if (c && c.hi === ah && (o = a - c.lo) >= 0 && o + size <= c.size && c.writable) {
+    sLo = c.dv.getInt32(o, true);
+    sHi = size === 8 ? c.dv.getInt32(o + 4, true) : 0;
+  } else loadSlow(pd, mem, pc, ah, a, size, false);
   const ol = sLo;
   const oh = sHi;
   let nl = ol;

@@ -50,6 +50,11 @@ export type RegionKind = 'ctx' | 'stack' | 'packet' | 'map_value' | 'ringbuf' | 
  */
 export interface CtxAccess {
   load(off: number, size: number): bigint | null;
+  /**
+   * Optional fast form of `load` for the interpreter: writes the value's low and high int32
+   * halves to `out[0]`, `out[1]` and returns true, or returns false to fall back to `load`.
+   */
+  loadHL?(off: number, size: number, out: Int32Array): boolean;
   /** Returns false when the field is not writable. */
   store(off: number, size: number, value: bigint): boolean;
 }
@@ -156,6 +161,8 @@ export class BpfMemory {
   private last: Region | null = null;
   private readonly buffers = new WeakMap<ArrayBufferLike, BufferSlot>();
   private readonly objects = new Map<unknown, Region>();
+  /** Object regions of the direct map by the low half of their address (helpers' fast path). */
+  private readonly objectsByLo = new Map<number, Region>();
   private readonly frames: Region[] = [];
 
   private reserve(w: Window, size: number): number {
@@ -196,7 +203,10 @@ export class BpfMemory {
   map(o: MapRegionOptions): Region {
     const w = o.window === 'vmalloc' ? this.vmalloc : this.direct;
     const r = this.make(o, w.hi, this.reserve(w, o.bytes.length));
-    if (o.object !== undefined) this.objects.set(o.object, r);
+    if (o.object !== undefined) {
+      this.objects.set(o.object, r);
+      if (r.hi === DIRECT_MAP_HI) this.objectsByLo.set(r.lo, r);
+    }
     return this.insert(r);
   }
 
@@ -208,7 +218,10 @@ export class BpfMemory {
     this.epoch++;
     const slot = this.buffers.get(r.bytes.buffer);
     if (slot && slot.views.get(r.bytes.byteOffset) === r) slot.views.delete(r.bytes.byteOffset);
-    if (r.object !== undefined && this.objects.get(r.object) === r) this.objects.delete(r.object);
+    if (r.object !== undefined && this.objects.get(r.object) === r) {
+      this.objects.delete(r.object);
+      this.objectsByLo.delete(r.lo);
+    }
   }
 
   /**
@@ -230,8 +243,12 @@ export class BpfMemory {
     return r && r.object !== undefined && regionAddr(r) === addr ? r.object : undefined;
   }
 
-  /** {@link objectAt} from halves, for the interpreter. */
+  /** {@link objectAt} from halves, for the interpreter and helpers (a map pointer in r1). */
   objectAtHL(hi: number, lo: number): unknown {
+    if (hi === DIRECT_MAP_HI) {
+      const r = this.objectsByLo.get(lo >>> 0);
+      if (r !== undefined) return r.object;
+    }
     const r = this.find(hi, lo >>> 0, 1);
     return r && r.object !== undefined && r.lo === lo >>> 0 ? r.object : undefined;
   }

@@ -189,6 +189,22 @@ export function skb_ctx_access(mem: BpfMemory, skb: sk_buff): CtxAccess {
     }
   };
   return {
+    loadHL(off, size, out) {
+      // The hot fields, without BigInt: data / data_end / data_meta, and 4-byte scalars.
+      if (size !== 4) return false;
+      if (off === 76 || off === 80 || off === 140) {
+        const r = skb.region ?? bpf_compute_data_pointers(mem, skb);
+        out[0] = (r.lo - r.bytes.byteOffset + (off === 80 ? skb.data + skb.len : skb.data)) | 0;
+        out[1] = r.hi;
+        return true;
+      }
+      if (off === 0) out[0] = skb.len;
+      else if (off === 8) out[0] = skb.mark | 0;
+      else if (off === 32) out[0] = skb.priority | 0;
+      else return false;
+      out[1] = 0;
+      return true;
+    },
     load(off, size) {
       if (off >= 48 && off + size <= 68) {
         const o = off - 48;
@@ -272,6 +288,13 @@ export function xdp_map_packet(mem: BpfMemory, xdp: xdp_buff): Region {
  */
 export function xdp_ctx_access(mem: BpfMemory, xdp: xdp_buff): CtxAccess {
   return {
+    loadHL(off, size, out) {
+      if (size !== 4 || off > 8 || (off & 3) !== 0) return false;
+      const r = xdp.region ?? xdp_map_packet(mem, xdp);
+      out[0] = (r.lo - r.bytes.byteOffset + (off === 0 ? xdp.data : off === 4 ? xdp.data_end : xdp.data_meta)) | 0;
+      out[1] = r.hi;
+      return true;
+    },
     load(off, size) {
       if (size !== 4 || (off & 3) !== 0) return null;
       const r = xdp.region ?? xdp_map_packet(mem, xdp);
