@@ -124,3 +124,4 @@ export function collectTrace(): { events: TraceEvent[]; hook: (ev: TraceEvent) =
     },
   };
 }
+
