@@ -9,6 +9,22 @@
  * live view of the value, as the kernel returns a pointer into the element:
  * a program (through core's memory model) writes straight into the map.
  * Errors are negative errnos, as in the kernel; nothing here throws on bad input.
+ *
+ * Who checks what (as in v6.18):
+ * - the map types (this package): `map_alloc_check` / `map_alloc` validate key/value
+ *   sizes, max_entries, the type's flag mask, BPF_F_RDONLY_PROG with BPF_F_WRONLY_PROG,
+ *   numa_node against per-CPU kinds, inner_map_fd; element ops answer the update flags
+ *   (-EEXIST / -ENOENT / -E2BIG / -EINVAL for unknown flags or BPF_F_LOCK without a
+ *   spin lock), bounds, and `get_next_key`.
+ * - syscall.c (the syscall package): CHECK_ATTR, BPF_F_TOKEN_FD, btf ids,
+ *   `map_extra` (only bloom filter / arena), the file flags (BPF_F_RDONLY|BPF_F_WRONLY),
+ *   numa_node >= nr_node_ids, an unknown map type (`find_map_ops` undefined), a type
+ *   without `map_mem_usage`, capabilities, the name; per-fd read/write permission and
+ *   frozen maps; `BPF_F_LOCK` on types without a lock in map_update_elem/lookup;
+ *   copying keys/values (`bpf_map_value_size`) and routing per-CPU and fd maps to
+ *   `bpf_percpu_*_copy/update`, `bpf_fd_*_lookup_elem/update_elem`, queue/stack to
+ *   push/pop/peek; a type whose lookup fails with `map_lookup_elem_err`; the generic
+ *   batch walks (`htab_map_lookup_batch` gives the hash table's).
  * @module
  */
 
