@@ -101,6 +101,18 @@ describe('update flags and the full map', () => {
   });
 });
 
+describe('lookup returns a pointer into the element', () => {
+  it('the same key gives the same live view; an update through it is seen by the next lookup', () => {
+    const m = create({}) as BpfMap;
+    m.ops.map_update_elem(m, u32(5), v8(1), 0n);
+    const a = m.ops.map_lookup_elem(m, u32(5))!;
+    expect(m.ops.map_lookup_elem(m, u32(5))).toBe(a);
+    a[0] = 42;
+    expect(m.ops.map_lookup_elem(m, u32(5))![0]).toBe(42);
+    expect(a.length).toBe(8);
+  });
+});
+
 describe('bucket order (htab_map_get_next_key)', () => {
   // Two keys that share bucket 0 of a 2-bucket map, by the kernel's hash with seed 0.
   const same: number[] = [];

@@ -78,6 +78,8 @@ export interface htab_elem {
   hash: number;
   /** The value (round_up(value_size, 8) bytes), for non-per-CPU types. */
   value: Uint8Array;
+  /** The value_size-byte view lookups hand out (made once: the same pointer every time). */
+  view?: Uint8Array;
   /** Per-CPU values, one per possible CPU. */
   pptr: Uint8Array[] | null;
   /** HASH_OF_MAPS: the inner map held. */
@@ -263,7 +265,7 @@ export function __htab_map_lookup_elem(map: BpfMap, key: Uint8Array): htab_elem 
   return lookup_elem_raw(htab, select_bucket(htab, hash), hash, key);
 }
 
-const value_view = (htab: bpf_htab, l: htab_elem): Uint8Array => l.value.subarray(0, htab.value_size);
+const value_view = (htab: bpf_htab, l: htab_elem): Uint8Array => (l.view ??= l.value.subarray(0, htab.value_size));
 
 /**
  * `htab_map_lookup_elem`: a live view of the value.
