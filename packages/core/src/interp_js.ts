@@ -101,12 +101,14 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
       const ubh = isX ? `(${hS} >>> 0)` : `${u(imm >> 31)}`;
       if (cls === 0x07) {
         switch (op) {
+          // #region emit-add
           case 0x00:
             out.push(`t = (${lD} >>> 0) + ${ubl}; ${hD} = (${hD} + ${bh} + (t > 4294967295 ? 1 : 0)) | 0; ${lD} = t | 0;`);
             break;
           case 0x10:
             out.push(`t = (${lD} >>> 0) - ${ubl}; ${hD} = (${hD} - ${bh} - (t < 0 ? 1 : 0)) | 0; ${lD} = t | 0;`);
             break;
+          // #endregion emit-add
           case 0x20:
             out.push(`t = ${lD}; ${hD} = (umulh(t >>> 0, ${ubl}) + Math.imul(t, ${bh}) + Math.imul(${hD}, ${bl})) | 0; ${lD} = Math.imul(t, ${bl});`);
             break;
@@ -290,11 +292,13 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
               : size === 2
                 ? `${lD} = c${i}.dv.${sx ? 'getInt16' : 'getUint16'}(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
                 : `${lD} = ${sx ? `(c${i}.bytes[o] << 24) >> 24` : `c${i}.bytes[o]`}; ${hD} = ${sx ? `${lD} >> 31` : '0'};`;
+        // #region emit-load
         out.push(
           `a = (${lS} >>> 0) + ${off};`,
           `if (c${i} !== null && c${i}.hi === ${hS} && (o = a - c${i}.lo) >= 0 && o + ${size} <= c${i}.size) { ${get} }`,
           `else { env.insns = ${cnt}; t = LD(pd, mem, ${i}, ${hS}, a, ${size}, ${sx}); ${hD} = LDH(); ${lD} = t; c${i} = rc[${i}]; }`,
         );
+        // #endregion emit-load
         return;
       }
       if (cls === 0x02 || cls === 0x03) {
