@@ -71,6 +71,13 @@ export interface LoadOpts {
   noTrueSize?: boolean;
   /** Record only the log text up to its NUL (and no log_true_size), for the same reason. */
   textOnly?: boolean;
+  /** With textOnly: a pattern replaced by '#' first (an fd number, which differs between sides). */
+  logMask?: RegExp;
+  fd_array?: bigint;
+  fd_array_cnt?: number;
+  signature?: bigint;
+  signature_size?: number;
+  keyring_id?: number;
 }
 
 /** BPF_PROG_LOAD of `insns`; records the result, the log buffer and log_true_size. */
@@ -95,13 +102,19 @@ export function progLoad(c: ScenarioCtx, insns: BpfInsn[], o: LoadOpts = {}, exp
     prog_flags: o.flags ?? 0,
     prog_name: name,
     expected_attach_type: o.expected_attach_type ?? 0,
+    fd_array: o.fd_array ?? 0n,
+    fd_array_cnt: o.fd_array_cnt ?? 0,
+    signature: o.signature ?? 0n,
+    signature_size: o.signature_size ?? 0,
+    keyring_id: o.keyring_id ?? 0,
   });
   const at = c.mem(ATTR);
   const fd = c.bpf(C.BPF_PROG_LOAD, attr, { at, size: o.attrSize ?? ATTR, ...(expect === undefined ? {} : { expect }) });
   if (o.textOnly && size) {
     const b = c.proc.mem.read(logBuf, size);
     const z = b.indexOf(0);
-    c.note('log', new TextDecoder().decode(b.subarray(0, z < 0 ? size : z)));
+    const text = new TextDecoder().decode(b.subarray(0, z < 0 ? size : z));
+    c.note('log', o.logMask ? text.replace(o.logMask, '#') : text);
   } else if (o.normalizeTime && size) {
     // the verification time differs from run to run: record the log and log_true_size without it
     const b = c.proc.mem.read(logBuf, size);
@@ -733,6 +746,34 @@ export const progScenarios: Scenario[] = [
       for (const proto of [6, 6, 17, 1, 6]) testRun(c, fd, { data: examplePacket(proto), out: 64 }, 0);
       for (const proto of [1, 6, 17, 47]) lookup(c, map, u32(proto), 8, 0);
       progInfo(c, fd, { nr_map_ids: 1, rewritten: true });
+    },
+  },
+  {
+    name: 'fd_array_cnt binds every map of fd_array at load (6.14+); non-maps, closed fds, a NULL array, a huge count',
+    run: (c) => {
+      const map = c.bpf(C.BPF_MAP_CREATE, encodeAttr('BPF_MAP_CREATE', { map_type: 2, key_size: 4, value_size: 4, max_entries: 1 }), { expect: 'fd' });
+      const prog = progLoad(c, ret(0), {}, 'fd');
+      const arr = (fds: number[]) => c.mem(new Uint8Array(new Int32Array(fds).buffer));
+      const fd = progLoad(c, ret(0), { level: 1, fd_array: arr([map, map]), fd_array_cnt: 2 }, 'fd');
+      progInfo(c, fd, { nr_map_ids: 2 });
+      progLoad(c, ret(0), { level: 1, fd_array: arr([prog]), fd_array_cnt: 1, textOnly: true, logMask: /^fd \d+/ }, EINVAL);
+      progLoad(c, ret(0), { level: 1, fd_array: arr([BAD_PROG_FD]), fd_array_cnt: 1 }, EBADF);
+      progLoad(c, ret(0), { level: 1, fd_array: arr([-1]), fd_array_cnt: 1 }, EBADF);
+      progLoad(c, ret(0), { level: 1, fd_array: 0n, fd_array_cnt: 1 }, EFAULT);
+      progLoad(c, ret(0), { level: 1, fd_array: arr([map]), fd_array_cnt: 0x40000000 }, EINVAL);
+      progLoad(c, ret(0), { level: 1, fd_array: arr([BAD_PROG_FD]), fd_array_cnt: 0 }, 'fd');
+      c.close(map);
+    },
+  },
+  {
+    name: 'a signature: unknown keyrings are EINVAL, known ones fail verification (EOPNOTSUPP here), an unreadable one ENOMEM',
+    run: (c) => {
+      const sig = c.mem(new Uint8Array(64).fill(7));
+      for (const k of [0, 1, 2, 3, 12345, -1, -3, -4, -5, -6]) progLoad(c, ret(0), { signature: sig, signature_size: 12, keyring_id: k });
+      progLoad(c, ret(0), { signature: 8n, signature_size: 12, keyring_id: 0 }, -12);
+      progLoad(c, ret(0), { signature: 8n, signature_size: 12, keyring_id: 3 }, EINVAL);
+      progLoad(c, ret(0), { signature: 0n, signature_size: 12, keyring_id: 0 }, 'fd');
+      progLoad(c, ret(0), { type: 0, signature: sig, signature_size: 12, keyring_id: 0 }, -95);
     },
   },
   // ---- capabilities: model-only (the host runs the tests as root); the kernel's answers from

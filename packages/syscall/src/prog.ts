@@ -13,7 +13,7 @@
  * other security module (security_bpf_prog_load allows everything), no BPF tokens (a token fd
  * answers -EBADF/-EINVAL), no network devices for offload (prog_ifindex answers as for a missing
  * netdev), no kernel BTF (attach_btf_id answers as a kernel without CONFIG_DEBUG_INFO_BTF), no
- * program signing keys (a signature answers -EINVAL as for a missing key), and every program
+ * PKCS#7 signature verification (a signature answers as on the reference host), and every program
  * type but BPF_PROG_TYPE_LIRC_MODE2 (CONFIG_BPF_LIRC_MODE2 off, as on the reference host).
  * What the verifier checks is the minimal bpf_check of @bpf-internals/verifier.
  * @module
@@ -52,8 +52,10 @@ import { trace_step } from './trace.js';
 const EPERM = -1;
 const E2BIG = -7;
 const EBADF = -9;
+const ENOMEM = -12;
 const EFAULT = -14;
 const EINVAL = -22;
+const EOPNOTSUPP = -95;
 
 /** `BPF_F_TOKEN_FD` (an anonymous enum in bpf.h). */
 export const BPF_F_TOKEN_FD = Number(bpf_anon_enums['BPF_F_TOKEN_FD'] ?? 1 << 16);
@@ -357,6 +359,21 @@ export function find_prog_type(type: number): number {
   return MODEL_PROG_TYPES.has(type) ? 0 : EINVAL;
 }
 
+/** The keyrings a process can name: the system ones (0, 1, 2) and KEY_SPEC_SESSION/USER/USER_SESSION. */
+const KNOWN_KEYRINGS = [0, 1, 2, -3, -4, -5];
+
+/**
+ * `bpf_prog_verify_signature` (6.18): find the keyring (-EINVAL when it does not exist), copy the
+ * signature (-ENOMEM when it cannot be read, as the live kernel answers), verify it. The model is
+ * a kernel that cannot verify PKCS#7 signatures, like the reference host: -EOPNOTSUPP.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_prog_verify_signature)
+ */
+export function bpf_prog_verify_signature(proc: Process, signature: bigint, signature_size: number, keyring_id: number): number {
+  if (!KNOWN_KEYRINGS.includes(keyring_id)) return EINVAL;
+  if (typeof proc.mem.copy_from_user(signature, signature_size) === 'number') return ENOMEM;
+  return EOPNOTSUPP;
+}
+
 /** `strncpy_from_user(dst, src, 127)`: the license string, or -EFAULT (NULL or unmapped). */
 function strncpy_from_user(proc: Process, addr: bigint, max: number): string | number {
   if (addr === 0n) return EFAULT;
@@ -482,9 +499,9 @@ export function bpf_prog_load(proc: Process, attr: Uint8Array, uattr: bigint, ua
   step('license_is_gpl_compatible', `"${license}": ${gpl}`);
 
   if (a.signature) {
-    // bpf_prog_verify_signature: no keyring holds a key in the model
     if (dst_prog) bpf_prog_put(dst_prog);
-    return fail(EINVAL, 'bpf_prog_verify_signature', `no key ${a.keyring_id}`);
+    const err = bpf_prog_verify_signature(proc, a.signature, a.signature_size, a.keyring_id);
+    return fail(err, 'bpf_prog_verify_signature', `keyring ${a.keyring_id}`);
   }
   if (a.prog_ifindex) {
     // bpf_prog_dev_bound_init: no net_device has that index in the model
@@ -531,6 +548,7 @@ export function bpf_prog_load(proc: Process, attr: Uint8Array, uattr: bigint, ua
       log_size: a.log_size,
       prog_flags: a.prog_flags,
       fd_array: a.fd_array,
+      fd_array_cnt: a.fd_array_cnt,
       func_info_cnt: a.func_info_cnt,
       line_info_cnt: a.line_info_cnt,
       prog_btf_fd: a.prog_btf_fd,

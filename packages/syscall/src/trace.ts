@@ -29,6 +29,8 @@ export const TRACE_FILES: Readonly<Record<string, string>> = {
   find_prog_type: 'kernel/bpf/syscall.c',
   bpf_obj_name_cpy: 'kernel/bpf/syscall.c',
   bpf_check: 'kernel/bpf/verifier.c',
+  process_fd_array: 'kernel/bpf/verifier.c',
+  bpf_prog_verify_signature: 'kernel/bpf/syscall.c',
   bpf_vlog_init: 'kernel/bpf/log.c',
   bpf_vlog_finalize: 'kernel/bpf/log.c',
   check_btf_info_early: 'kernel/bpf/verifier.c',

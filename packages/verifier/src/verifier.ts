@@ -6,7 +6,7 @@
  * https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c
  *
  * Modelled, in the kernel's order:
- *  - `bpf_vlog_init` of the user's log (EINVAL rules, see log.ts);
+ *  - `bpf_vlog_init` of the user's log (EINVAL rules, see log.ts), `process_fd_array` (6.14+);
  *  - `check_btf_info_early` (without BTF objects in the model, a func_info/line_info count can
  *    only fail: EBADF/EINVAL from `btf_get_by_fd`), `check_abnormal_return`;
  *  - `add_subprog_and_kfunc` ("call to invalid destination", "func#%d @%d" at log level 2, the
@@ -28,8 +28,8 @@
  * an upper bound otherwise; `stack depth` counts only direct r10 accesses (in 8-byte slots).
  * @module
  */
-import { BpfMemory, convert_pseudo_ld_imm64, resolve_pseudo_ldimm64 as core_resolve_pseudo_ldimm64 } from '@bpf-internals/core';
-import type { BpfMap } from '@bpf-internals/maps';
+import { BpfMemory, MAX_USED_MAPS, convert_pseudo_ld_imm64, resolve_pseudo_ldimm64 as core_resolve_pseudo_ldimm64 } from '@bpf-internals/core';
+import { bpf_map_inc, type BpfMap } from '@bpf-internals/maps';
 import {
   BPF_ABS,
   BPF_CALL,
@@ -117,6 +117,8 @@ export interface bpf_check_attr {
   log_size: number;
   prog_flags: number;
   fd_array: bigint;
+  /** 6.14+: fd_array holds this many fds, all bound to the program at load. */
+  fd_array_cnt?: number;
   func_info_cnt: number;
   line_info_cnt: number;
   prog_btf_fd: number;
@@ -376,6 +378,41 @@ export function bpf_map_from_imm(
   }
   return null;
 }
+
+// #region process_fd_array
+/**
+ * `process_fd_array` (6.14+): with `fd_array_cnt`, every fd of fd_array is a map (or BTF) the
+ * program uses, bound at load even if no instruction refers to it; without it fd_array is only
+ * read by BPF_PSEUDO_MAP_IDX instructions.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c (process_fd_array)
+ */
+export function process_fd_array(env: bpf_verifier_env, fd_array_cnt: number): number {
+  if (!fd_array_cnt) return 0;
+  if (fd_array_cnt >= Math.floor(0xffffffff / 4)) {
+    verbose(env, `fd_array_cnt is too big (${fd_array_cnt >>> 0})\n`);
+    return -EINVAL;
+  }
+  for (let i = 0; i < fd_array_cnt; i++) {
+    const b = env.fd_array ? env.ctx.user.copy_from_user(env.fd_array + BigInt(i * 4), 4) : null;
+    if (!b) return -EFAULT;
+    const fd = new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
+    // add_fd_from_fd_array: a map (the model has no BTF objects)
+    const map = env.ctx.map_from_fd(fd);
+    if (typeof map === 'number') {
+      verbose(env, `fd ${fd} is not pointing to valid bpf_map or btf\n`);
+      return map;
+    }
+    if (env.used_maps.includes(map)) continue;
+    if (env.used_maps.length >= MAX_USED_MAPS) {
+      verbose(env, `The total number of maps per program has reached the limit of ${MAX_USED_MAPS}\n`);
+      return -E2BIG;
+    }
+    bpf_map_inc(map);
+    env.used_maps.push(map);
+  }
+  return 0;
+}
+// #endregion process_fd_array
 
 // #region resolve_pseudo_ldimm64
 /**
@@ -685,6 +722,7 @@ export function bpf_check(prog: bpf_verifier_prog, attr: bpf_check_attr, ctx: bp
   if (ret) return ret;
 
   const passes: [string, () => number][] = [
+    ['process_fd_array', () => process_fd_array(env, attr.fd_array_cnt ?? 0)],
     ['check_btf_info_early', () => check_btf_info_early(env, attr)],
     ['add_subprog_and_kfunc', () => add_subprog_and_kfunc(env)],
     ['check_subprogs', () => check_subprogs(env)],
