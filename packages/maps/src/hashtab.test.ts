@@ -113,6 +113,30 @@ describe('lookup returns a pointer into the element', () => {
   });
 });
 
+describe('preallocated elements are reused, as the kernel reuses them', () => {
+  it('a replace retires the old element to the CPU spare, and the next replace writes into it', () => {
+    const m = create({}) as BpfMap;
+    m.ops.map_update_elem(m, u32(1), v8(1), 0n);
+    m.ops.map_update_elem(m, u32(2), v8(2), 0n);
+    const stale = m.ops.map_lookup_elem(m, u32(1))!;
+    m.ops.map_update_elem(m, u32(1), v8(3), 0n); // key 1 moves to a new element
+    expect(stale[0]).toBe(1); // the old pointer still reads the old value
+    expect(m.ops.map_lookup_elem(m, u32(1))![0]).toBe(3);
+    m.ops.map_update_elem(m, u32(2), v8(9), 0n); // this replace takes the spare: the old element of key 1
+    expect(stale[0]).toBe(9);
+    expect(m.ops.map_lookup_elem(m, u32(2))).toBe(stale);
+  });
+
+  it('a deleted element goes back to the freelist and the next insert gets it', () => {
+    const m = create({}) as BpfMap;
+    m.ops.map_update_elem(m, u32(1), v8(1), 0n);
+    const old = m.ops.map_lookup_elem(m, u32(1))!;
+    m.ops.map_delete_elem(m, u32(1));
+    m.ops.map_update_elem(m, u32(7), v8(7), 0n);
+    expect(m.ops.map_lookup_elem(m, u32(7))).toBe(old);
+  });
+});
+
 describe('bucket order (htab_map_get_next_key)', () => {
   // Two keys that share bucket 0 of a 2-bucket map, by the kernel's hash with seed 0.
   const same: number[] = [];

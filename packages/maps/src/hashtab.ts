@@ -10,10 +10,11 @@
  * map answers -E2BIG (preallocated: no free element; BPF_F_NO_PREALLOC: element
  * count at max_entries, replacing still allowed); LRU eviction through
  * bpf_lru_list.ts; per-CPU values (round_up(value_size, 8) per possible CPU).
- * Simplified: element memory is not recycled through a per-CPU freelist and the
- * per-CPU `extra_elems` are not kept (only the count of free preallocated elements
- * matters to what user space or a program observes, except for a program that
- * keeps a pointer to a deleted element's value); no BTF special fields (BPF_F_LOCK
+ * Preallocated element memory is reused as in the kernel: a replace takes the
+ * CPU's spare (`extra_elems`) and retires the old element to it, a delete returns
+ * the element to the freelist for the next insert (so a pointer a program kept
+ * sees the reuse). Simplified: the per-CPU freelist is one LIFO (which free
+ * element an insert gets can differ from the kernel's); no BTF special fields (BPF_F_LOCK
  * is therefore -EINVAL, as for a value without a bpf_spin_lock); no bucket-lock
  * contention (-EBUSY from a program re-entering a bucket never happens).
  * @module
@@ -99,8 +100,12 @@ export interface bpf_htab extends BpfMap {
   hashrnd: number;
   /** Elements in the table (`htab->count` / `pcount`, exact). */
   count: number;
-  /** Preallocated, non-LRU: elements still on the freelist. */
+  /** Preallocated, non-LRU: elements still on the freelist (created lazily). */
   free_count: number;
+  /** Preallocated: freed elements, reused by the next insert (the kernel's pcpu_freelist, as one LIFO). */
+  freelist: htab_elem[];
+  /** Preallocated plain hash: each CPU's spare element, swapped with the one a replace retires. */
+  extra_elems: (htab_elem | null)[];
   lru: bpf_lru | null;
 }
 
@@ -200,6 +205,8 @@ export function htab_map_alloc(attr: BpfMapCreateAttr, env: BpfMapEnv, ops: bpf_
   htab.buckets = new Array(htab.n_buckets);
   htab.count = 0;
   htab.free_count = prealloc && !lru ? htab.max_entries : 0;
+  htab.freelist = [];
+  htab.extra_elems = prealloc && !lru && !percpu ? new Array<htab_elem | null>(ncpus).fill(null) : [];
   htab.lru = null;
 
   if (lru) {
@@ -369,19 +376,27 @@ function check_flags(l_old: htab_elem | null, map_flags: bigint): number {
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/hashtab.c (alloc_htab_elem)
  */
 function alloc_htab_elem(htab: bpf_htab, key: Uint8Array, hash: number, old_elem: htab_elem | null): htab_elem | number {
+  let l: htab_elem;
   if (htab_is_prealloc(htab)) {
-    if (!old_elem) {
+    if (old_elem && htab.extra_elems.length) {
+      // updating an existing element: use this CPU's spare, the old one becomes the spare
+      const cpu = this_cpu(htab.env);
+      l = htab.extra_elems[cpu] ?? new_elem(htab);
+      htab.extra_elems[cpu] = old_elem;
+    } else {
       if (htab.free_count === 0) return E2BIG;
       htab.free_count--;
       htab.count++;
+      l = htab.freelist.pop() ?? new_elem(htab);
     }
   } else {
     if (htab.count >= htab.max_entries && !old_elem) return E2BIG;
     htab.count++;
+    l = new_elem(htab);
   }
-  const l = new_elem(htab);
   copy_bytes(l.key, key, htab.key_size);
   l.hash = hash;
+  l.ptr = null;
   return l;
 }
 // #endregion alloc-htab-elem
@@ -392,7 +407,10 @@ function free_htab_elem(htab: bpf_htab, l: htab_elem): void {
     htab.ops.map_fd_put_ptr(htab, l.ptr, true);
     l.ptr = null;
   }
-  if (htab_is_prealloc(htab)) htab.free_count++;
+  if (htab_is_prealloc(htab)) {
+    htab.free_count++;
+    htab.freelist.push(l);
+  }
   htab.count--;
 }
 
@@ -424,8 +442,9 @@ function htab_update(htab: bpf_htab, key: Uint8Array, value: Uint8Array, ptr: Bp
   if (l_old) {
     del_elem(htab, l_old);
     if (htab_is_prealloc(htab)) {
-      // the old element becomes this CPU's spare: the count of free ones is unchanged
+      // the old element became this CPU's spare: the count of free ones is unchanged
       if (l_old.ptr && htab.ops.map_fd_put_ptr) htab.ops.map_fd_put_ptr(htab, l_old.ptr, true);
+      l_old.ptr = null;
     } else {
       free_htab_elem(htab, l_old);
     }

@@ -12,3 +12,4 @@ export * from './bpf_lru_list.js';
 export * from './queue_stack_maps.js';
 export * from './ringbuf.js';
 export { createMapEnv, mapCreateAttr, ENOTSUPP, MODEL_MAX_ALLOC } from './internal/common.js';
+export type { list_head } from './internal/list.js';
