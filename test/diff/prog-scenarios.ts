@@ -776,6 +776,15 @@ export const progScenarios: Scenario[] = [
       progLoad(c, ret(0), { type: 0, signature: sig, signature_size: 12, keyring_id: 0 }, -95);
     },
   },
+  {
+    name: 'every prog_flags bit alone on a socket filter and on XDP',
+    run: (c) => {
+      for (let bit = 0; bit < 18; bit++) {
+        progLoad(c, ret(0), { flags: 1 << bit, level: 1, size: 512 });
+        progLoad(c, ret(2), { type: PT.BPF_PROG_TYPE_XDP, flags: 1 << bit, level: 1, size: 512 });
+      }
+    },
+  },
   // ---- capabilities: model-only (the host runs the tests as root); the kernel's answers from
   // bpf_prog_load's checks, in its order
   {
