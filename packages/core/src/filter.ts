@@ -82,7 +82,8 @@ export interface BpfRunError {
     | 'call_depth' // more than MAX_CALL_FRAMES nested bpf-to-bpf calls
     | 'insn_limit' // the runaway guard (env.insn_limit) ran out
     | 'unknown_helper' // a call to a helper id the model has no entry for
-    | 'jump_out_of_range'; // a jump/call target outside the program
+    | 'jump_out_of_range' // a jump/call target outside the program
+    | 'internal'; // an exception from a helper or map implementation (a model bug, reported not thrown)
   /** Index of the instruction that stopped the run. */
   insn: number;
   message: string;

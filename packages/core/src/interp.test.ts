@@ -372,3 +372,16 @@ describe('helpers', () => {
     expect(r).toMatchObject({ ok: true, r0: 34n });
   });
 });
+
+describe('entry points never throw', () => {
+  it('a helper that throws ends the run with kind "internal"', () => {
+    const helpers = [];
+    helpers[5] = () => {
+      throw new Error('boom');
+    };
+    for (const tier of ['switch', 'js'] as const) {
+      const r = runProgram(bpf_asm('call bpf_ktime_get_ns#5\nexit'), new Uint8Array(0), { helpers, tier });
+      expect(r).toMatchObject({ ok: false, error: { kind: 'internal', message: 'internal error: boom' } });
+    }
+  });
+});

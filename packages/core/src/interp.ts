@@ -638,7 +638,7 @@ export function interpret(
   } catch (e) {
     // Slow paths record the count in env.insns before they can throw.
     if (e instanceof BpfFault) return err('fault', e.insn, e.message, env.insns, e);
-    throw e;
+    return err('internal', -1, `internal error: ${(e as Error)?.message ?? String(e)}`, env.insns);
   }
 }
 

@@ -394,7 +394,7 @@ export function interpret_js(pd: Predecoded, env: BpfRunEnv, L: Int32Array, H: I
     return fn(env, L, H, pd, { lo: L, hi: H });
   } catch (e) {
     if (e instanceof BpfFault) return { ok: false, error: { kind: 'fault', insn: e.insn, message: e.message, fault: e }, insns: env.insns };
-    throw e;
+    return { ok: false, error: { kind: 'internal', insn: -1, message: `internal error: ${(e as Error)?.message ?? String(e)}` }, insns: env.insns };
   }
 }
 

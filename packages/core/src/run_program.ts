@@ -80,7 +80,7 @@ export function runProgram(insns: Uint8Array | BpfInsn[], mem: Uint8Array = new 
     return interpret(pd, env, L, H, opts.trace);
   } catch (e) {
     // A helper that threw something other than a fault: report, never leak the exception.
-    return { ok: false, error: { kind: 'invalid_insn', insn: -1, message: `internal error: ${(e as Error).message}` }, insns: env.insns };
+    return { ok: false, error: { kind: 'internal', insn: -1, message: `internal error: ${(e as Error).message}` }, insns: env.insns };
   } finally {
     env.mem.unmap(region);
   }
