@@ -17,6 +17,8 @@ import { BpfFault, type BpfHelperFn, type BpfMemory, type BpfRunEnv, createRunEn
 import { type RvInsn, rv_decode } from './disasm.js';
 import type { JitExtableEntry } from './bpf_jit_core.js';
 import { THREAD_INFO_CPU_OFF } from './bpf_jit_comp64.js';
+import { BPF_ARRAY_MAX_ENTRIES_OFF, BPF_ARRAY_PTRS_OFF, BPF_PROG_BPF_FUNC_OFF } from './bpf_jit_comp64.js';
+import { bpf_jit_region_find } from './jit_region.js';
 import { BPF_CALL_BASE, HELPER_STRIDE, HELPER_WINDOW, IMAGE_BASE, RETURN_ADDR } from './layout.js';
 
 const M64 = (1n << 64n) - 1n;
@@ -92,6 +94,8 @@ interface Decoded {
   rs1: number;
   rs2: number;
   imm: bigint;
+  /** One of the tail call's loads of kernel objects (see readKernelObject), else 0. */
+  kobj: number;
   /** AMO function (amoadd/amoswap/...) and width. */
   amo: string;
   w: boolean;
@@ -113,7 +117,12 @@ function lower(insn: RvInsn): Decoded | null {
   }
   const op = (OP as Record<string, number>)[name];
   if (op === undefined) return null;
-  return { op, len: insn.len, rd: insn.rd, rs1: insn.rs1, rs2: insn.rs2, imm: BigInt(insn.imm), amo, w, insn };
+  // emit_bpf_tail_call's loads: lwu t1, max_entries(a1); ld t2, ptrs(t2); ld t3, bpf_func(t2).
+  let kobj = 0;
+  if (name === 'lwu' && insn.rd === 6 && insn.rs1 === 11 && insn.imm === BPF_ARRAY_MAX_ENTRIES_OFF) kobj = 1;
+  else if (name === 'ld' && insn.rd === 7 && insn.rs1 === 7 && insn.imm === BPF_ARRAY_PTRS_OFF) kobj = 2;
+  else if (name === 'ld' && insn.rd === 28 && insn.rs1 === 7 && insn.imm === BPF_PROG_BPF_FUNC_OFF) kobj = 3;
+  return { op, len: insn.len, rd: insn.rd, rs1: insn.rs1, rs2: insn.rs2, imm: BigInt(insn.imm), kobj, amo, w, insn };
 }
 
 /**
@@ -148,19 +157,24 @@ export function runImage(image: Uint8Array, mem: Uint8Array = new Uint8Array(0),
 }
 
 function execute(
-  image: Uint8Array,
+  image0: Uint8Array,
   x: bigint[],
   m: BpfMemory,
   helpers: readonly (BpfHelperFn | undefined)[],
   env: BpfRunEnv,
   opts: RunImageOptions,
 ): RunImageResult {
-  const base = opts.imageAddr ?? IMAGE_BASE;
+  let image = image0;
   const callBase = opts.bpfCallBase ?? BPF_CALL_BASE;
   const limit = opts.stepLimit ?? 1e7;
-  const extable = new Map((opts.extable ?? []).map((e) => [base + BigInt(e.insn), e]));
-  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
-  const cache: (Decoded | null | undefined)[] = new Array(image.length >> 1);
+  // The image being executed; a tail call switches to the target's image in the JIT region.
+  let base = opts.imageAddr ?? IMAGE_BASE;
+  let extable = new Map((opts.extable ?? []).map((e) => [base + BigInt(e.insn), e]));
+  let dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  let cache: (Decoded | null | undefined)[] = new Array(image.length >> 1);
+  let end = base + BigInt(image.length);
+  const segments = new Map<bigint, { image: Uint8Array; extable: typeof extable; cache: typeof cache }>();
+  segments.set(base, { image, extable, cache });
   const helperCalls: HelperCall[] = [];
   let reservation: bigint | null = null;
   let pc = base;
@@ -171,7 +185,6 @@ function execute(
     steps,
     helperCalls,
   });
-  const end = base + BigInt(image.length);
 
   for (;;) {
     if (pc === RETURN_ADDR) return { ok: true, a0: x[10]!, steps, helperCalls };
@@ -199,7 +212,22 @@ function execute(
       pc = x[1]!;
       continue;
     }
-    if (pc < base || pc >= end || (pc & 1n) !== 0n) return stop('bad_pc', `pc 0x${pc.toString(16)} is outside the image`);
+    if (pc < base || pc >= end) {
+      const img = bpf_jit_region_find(pc);
+      if (!img) return stop('bad_pc', `pc 0x${pc.toString(16)} is outside the image`);
+      let seg = segments.get(img.addr);
+      if (!seg) {
+        seg = { image: img.image, extable: new Map(img.extable.map((e) => [img.addr + BigInt(e.insn), e])), cache: new Array(img.image.length >> 1) };
+        segments.set(img.addr, seg);
+      }
+      base = img.addr;
+      end = base + BigInt(seg.image.length);
+      dv = new DataView(seg.image.buffer, seg.image.byteOffset, seg.image.byteLength);
+      cache = seg.cache;
+      extable = seg.extable;
+      image = seg.image;
+    }
+    if ((pc & 1n) !== 0n) return stop('bad_pc', `pc 0x${pc.toString(16)} is misaligned`);
     if (++steps > limit) return stop('step_limit', `step limit ${limit} reached`);
     if (opts.trace) opts.trace(pc, x);
     const off = Number(pc - base);
@@ -216,6 +244,14 @@ function execute(
     const rs1 = x[d.rs1]!, rs2 = x[d.rs2]!, imm = d.imm;
     let v: bigint | null = null;
     let npc = next;
+    if (d.kobj) {
+      const kv = readKernelObject(m, d.kobj, x);
+      if (kv !== null) {
+        if (d.rd !== 0) x[d.rd] = kv;
+        pc = npc;
+        continue;
+      }
+    }
     try {
       switch (d.op) {
         case OP.lui: v = u64(imm); break;
@@ -349,6 +385,27 @@ function execute(
     if (v !== null && d.rd !== 0) x[d.rd] = v;
     pc = npc;
   }
+}
+
+/**
+ * The kernel objects a tail call reads: `bpf_array.map.max_entries` and `bpf_array.ptrs[index]` of
+ * the prog array in a1, then `bpf_prog.bpf_func` of the target. The model's maps and programs are
+ * objects with an address, not laid-out structs, so the hart answers these three loads from the
+ * objects themselves (the offsets are the 6.18 layout the JIT bakes in). Null: an ordinary load.
+ */
+function readKernelObject(m: BpfMemory, kind: number, x: bigint[]): bigint | null {
+  const BPF_MAP_TYPE_PROG_ARRAY = 3;
+  if (kind === 1 || kind === 2) {
+    const map = m.objectAt(x[11]!) as { map_type?: number; max_entries?: number; ptrs?: readonly unknown[] } | undefined;
+    if (!map || map.map_type !== BPF_MAP_TYPE_PROG_ARRAY) return null;
+    if (kind === 1) return BigInt(map.max_entries ?? 0);
+    const i = Number((x[7]! - x[11]!) / 8n);
+    const p = map.ptrs?.[i];
+    return p && typeof p === 'object' ? m.objectAddr(p, 'bpf_prog', 96) : 0n;
+  }
+  const prog = m.objectAt(x[7]!) as { jited?: boolean; aux?: { jit_data?: { jit?: { imageAddr: bigint } } } } | undefined;
+  if (!prog || !prog.aux) return null;
+  return prog.jited ? (prog.aux.jit_data?.jit?.imageAddr ?? 0n) : 0n;
 }
 
 function divw(op: number, a64: bigint, b64: bigint): bigint {

@@ -12,3 +12,4 @@ export * from './elf.js';
 export * from './disasm.js';
 export * from './hart.js';
 export * from './jit_prog.js';
+export * from './jit_region.js';

@@ -18,7 +18,8 @@
 import type { bpf_prog, BpfRunEnv, BpfRunResult } from '@bpf-internals/core';
 import { compile, type CompileOptions, type CompileResult } from './bpf_jit_core.js';
 import { runImage } from './hart.js';
-import { verifier_fixups_for_jit } from './internal/fixups.js';
+import { has_tail_call, verifier_fixups_for_jit } from './internal/fixups.js';
+import { bpf_jit_region_install, bpf_jit_region_next } from './jit_region.js';
 
 /** The ISA the kernel's JIT targets (rvc on: CONFIG_RISCV_ISA_C is default y). Change per hart. */
 export const jitIsa: Pick<CompileOptions, 'rvc' | 'zba' | 'zbb' | 'zacas'> = { rvc: true, zba: false, zbb: false, zacas: false };
@@ -43,8 +44,14 @@ export interface RvJitProgData {
 export function bpf_int_jit_compile(prog: bpf_prog): bpf_prog {
   if (!prog.jit_requested) return prog;
   // aux.stack_depth is the verifier's; where no verifier ran (0), derive it the same way.
-  const insns = jitRuntimeOptions.applyVerifierFixups ? verifier_fixups_for_jit(prog.insnsi) : prog.insnsi;
-  const jit = compile(insns, { ...jitIsa, ...(prog.aux.stack_depth ? { stackDepth: prog.aux.stack_depth } : {}) });
+  const fix = jitRuntimeOptions.applyVerifierFixups;
+  const insns = fix ? verifier_fixups_for_jit(prog.insnsi) : prog.insnsi;
+  // do_misc_fixups: a program with tail calls gets MAX_BPF_STACK (riscv has no
+  // bpf_jit_supports_subprog_tailcalls), the callee may use all of it.
+  const stackDepth = fix && has_tail_call(prog.insnsi) ? 512 : prog.aux.stack_depth || undefined;
+  // Link at the next free address of the JIT region, so tail calls can reach this image.
+  const imageAddr = bpf_jit_region_next(insns.length * 64 + 256);
+  const jit = compile(insns, { ...jitIsa, imageAddr, ...(stackDepth ? { stackDepth } : {}) });
   if (jit.err) return prog; // the kernel falls back to the interpreter
   const funcs = jit.funcs.map((f) => jit.image.subarray(f.imageOffset, f.imageOffset + f.size));
   const reported = new Uint8Array(funcs.reduce((n, f) => n + f.length, 0));
@@ -53,6 +60,7 @@ export function bpf_int_jit_compile(prog: bpf_prog): bpf_prog {
     reported.set(f, at);
     at += f.length;
   }
+  bpf_jit_region_install({ addr: jit.imageAddr, image: jit.image, extable: jit.extable });
   prog.jited = true;
   prog.jited_len = reported.length;
   prog.aux.jited_image = reported;

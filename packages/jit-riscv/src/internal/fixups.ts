@@ -8,6 +8,7 @@
  * - div/mod by a register: the patchlets that make division by zero give 0 (div) or leave dst
  *   (mod), and signed division by -1 give -dst / 0, without the hardware's answer (RISC-V `divu` by
  *   0 is all ones), using BPF_REG_AX as the kernel does;
+ * - `call bpf_tail_call` becomes the internal BPF_JMP | BPF_TAIL_CALL the JIT expands inline;
  * - a 32-bit cmpxchg is followed by an explicit zero-extension of r0 (the lr/sc sequence leaves it
  *   sign-extended; the kernel inserts the zext when a 64-bit read follows, always here).
  * Jumps, calls and BPF_PSEUDO_FUNC loads are re-aimed at the start of each patchlet, as
@@ -22,6 +23,12 @@ import {
 } from '@bpf-internals/uapi';
 
 const BPF_REG_AX = 11;
+const BPF_TAIL_CALL = 0xf0;
+const BPF_FUNC_tail_call = 12;
+
+/** Whether a program calls `bpf_tail_call` (the verifier then sets its stack depth to MAX_BPF_STACK). */
+export const has_tail_call = (insns: readonly BpfInsn[]): boolean =>
+  insns.some((i) => i.code === (BPF_JMP | BPF_CALL) && i.src_reg === 0 && i.imm === BPF_FUNC_tail_call);
 const cls = (c: number) => c & 7;
 const isLdImm64 = (i: BpfInsn) => i.code === (BPF_LD | BPF_IMM | BPF_DW);
 
@@ -69,6 +76,11 @@ export function verifier_fixups_for_jit(insns: readonly BpfInsn[]): BpfInsn[] {
     const patch = divModPatch(insn);
     if (patch) {
       for (const p of patch) out.push({ insn: p, orig: -1 });
+      continue;
+    }
+    if (insn.code === (BPF_JMP | BPF_CALL) && insn.src_reg === 0 && insn.imm === BPF_FUNC_tail_call) {
+      // "mark bpf_tail_call as different opcode": imm 0, code BPF_JMP | BPF_TAIL_CALL.
+      out.push({ insn: { ...insn, code: BPF_JMP | BPF_TAIL_CALL, imm: 0 }, orig: -1 });
       continue;
     }
     out.push({ insn, orig: i });
