@@ -385,3 +385,30 @@ describe('entry points never throw', () => {
     }
   });
 });
+
+describe('ld_imm64 pseudo sources', () => {
+  const ld = (src: number, imm: number, next = 0) => [
+    { code: 0x18, dst_reg: 0, src_reg: src, off: 0, imm },
+    { code: 0, dst_reg: 0, src_reg: 0, off: 0, imm: next },
+    { code: 0x95, dst_reg: 0, src_reg: 0, off: 0, imm: 0 },
+  ];
+  it('BPF_PSEUDO_FUNC loads a code address inside the program image', () => {
+    const r = runProgram([...ld(4, 0), { code: 0x95, dst_reg: 0, src_reg: 0, off: 0, imm: 0 }]);
+    expect(r.ok && r.r0 >> 32n).toBe(0xffff8880n);
+  });
+  it('BPF_PSEUDO_BTF_ID loads the variable address the resolver gives', () => {
+    expect(runProgram(ld(3, 77), new Uint8Array(0), { var_addr: (id) => (id === 77 ? 0xffffffff81000000n : undefined) })).toMatchObject({ ok: true, r0: 0xffffffff81000000n });
+    expect(runProgram(ld(3, 78), new Uint8Array(0), { var_addr: () => undefined })).toMatchObject({ ok: false, error: { kind: 'invalid_insn' } });
+  });
+  it('BPF_PSEUDO_MAP_IDX resolves through fd_array', () => {
+    const m = find_map_ops(bpf_map_type.BPF_MAP_TYPE_ARRAY)!.map_alloc(mapCreateAttr({ map_type: bpf_map_type.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 8, max_entries: 1 }), createMapEnv()) as BpfMap;
+    const env = createRunEnv();
+    const r = runProgram(ld(5, 0), new Uint8Array(0), { fd_array: [m], env });
+    expect(r.ok && env.mem.objectAt(r.r0)).toBe(m);
+    const v = runProgram(ld(6, 0, 4), new Uint8Array(0), { fd_array: [m], env });
+    expect(v.ok && env.mem.findAddr(v.r0)?.kind).toBe('map_value');
+  });
+  it('an unknown pseudo src_reg is invalid', () => {
+    expect(runProgram(ld(7, 0))).toMatchObject({ ok: false, error: { kind: 'invalid_insn', message: 'unrecognized bpf_ld_imm64 insn' } });
+  });
+});

@@ -24,6 +24,8 @@ export interface RunProgramOptions {
   maps?: Record<number, BpfMap>;
   /** Maps by fd_array index (BPF_PSEUDO_MAP_IDX / IDX_VALUE). */
   fd_array?: BpfMap[];
+  /** BPF_PSEUDO_BTF_ID: the address of the kernel variable with this BTF id. */
+  var_addr?: (btf_id: number) => bigint | undefined;
   /** Runaway guard (default 1e7 instructions). */
   insn_limit?: number;
   /** Use this environment (memory, clocks, trace buffer) instead of a fresh one. */
@@ -61,6 +63,7 @@ export function runProgram(insns: Uint8Array | BpfInsn[], mem: Uint8Array = new 
   const pd = bpf_prog_predecode(decoded, env.mem, {
     map_by_fd: opts.maps ? (fd) => opts.maps![fd] : undefined,
     map_by_idx: opts.fd_array ? (i) => opts.fd_array![i] : undefined,
+    var_addr: opts.var_addr,
   });
   if ('message' in pd) return { ok: false, error: { kind: 'invalid_insn', insn: pd.insn, message: pd.message }, insns: 0 };
   const region = env.mem.map({ kind: 'mem', name: 'mem', bytes: mem });
