@@ -93,32 +93,35 @@ describe.skipIf(!browser)('the site in headless chromium', () => {
     await page.close();
   });
 
-  it('every live component on every chapter runs and shows output (data-testid contract)', async () => {
-    const exercised: string[] = [];
-    for (const path of chapterPaths) {
-      const { page, errors } = await visit(path);
-      const ids = await page.$$eval('.vp-doc [data-testid^="live-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
-      for (const [i, id] of ids.entries()) {
-        if (id === 'live-chapter-tests') continue; // its own test below
-        const root = page.locator(`.vp-doc [data-testid="${id}"]`).nth(ids.slice(0, i).filter((x) => x === id).length);
+  const exercised: string[] = [];
+  it.each(chapterPaths)('every live component on %s runs and shows output (data-testid contract)', async (path) => {
+    const { page, errors } = await visit(path);
+    const ids = await page.$$eval('.vp-doc [data-testid^="live-"]', (els) => els.map((e) => e.getAttribute('data-testid')!));
+    const problems: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      if (id === 'live-chapter-tests') continue; // its own test below
+      const root = page.locator(`.vp-doc [data-testid="${id}"]`).nth(ids.slice(0, i).filter((x) => x === id).length);
+      try {
         await root.scrollIntoViewIfNeeded();
         const run = root.locator('[data-testid="run"]');
         if (await run.count()) await run.first().click();
         const out = root.locator('[data-testid="output"]').first();
-        await out.waitFor({ state: 'visible', timeout: 30_000 });
-        await page.waitForFunction((el) => (el?.textContent ?? '').trim().length > 0, await out.elementHandle(), { timeout: 30_000 });
+        await out.waitFor({ state: 'attached', timeout: 15_000 });
+        await page.waitForFunction((el) => (el?.textContent ?? '').trim().length > 0, await out.elementHandle(), { timeout: 15_000 });
         const want = await root.getAttribute('data-e2e-expect');
-        if (want) {
-          const re = new RegExp(want);
-          await expect.poll(() => out.textContent(), { timeout: 30_000, message: `${path} ${id} output should match ${want}` }).toMatch(re);
-        }
+        if (want) await expect.poll(() => out.textContent(), { timeout: 15_000, message: `output should match /${want}/` }).toMatch(new RegExp(want));
         await root.screenshot({ path: join(ARTIFACTS, `live${path.replace(/\//g, '-')}-${id}-${i}.png`) });
         exercised.push(`${path} ${id}`);
+      } catch (e) {
+        problems.push(`${id}: ${String(e).split('\n')[0]}`);
       }
-      expect(errors, `console errors on ${path}`).toEqual([]);
-      await page.close();
     }
-    console.log(`live components exercised: ${exercised.length ? exercised.join(', ') : 'none yet'}`);
+    expect(problems, `live components on ${path}`).toEqual([]);
+    expect(errors, `console errors on ${path}`).toEqual([]);
+    await page.close();
+  });
+  afterAll(() => {
+    console.log(`live components exercised: ${exercised.length ? exercised.join(', ') : 'none'}`);
   });
 
   it('the attr encoder shows 168 bytes, encodes map_type, and keeps its state in the URL', async () => {
