@@ -13,3 +13,4 @@ export * from './disasm.js';
 export * from './hart.js';
 export * from './jit_prog.js';
 export * from './jit_region.js';
+export * from './dump.js';
