@@ -785,6 +785,30 @@ export const progScenarios: Scenario[] = [
       }
     },
   },
+  {
+    name: 'ids: BPF_PROG_GET_FD_BY_ID and BPF_LINK_GET_FD_BY_ID open the same objects again',
+    run: (c) => {
+      const fd = progLoad(c, ret(0), { name: 'by_id' }, 'fd');
+      const id = progId(c, fd);
+      const again = c.bpf(C.BPF_PROG_GET_FD_BY_ID, encodeAttr('BPF_PROG_GET_FD_BY_ID', { prog_id: id }), { expect: 'fd' });
+      progInfo(c, again);
+      c.close(fd);
+      progInfo(c, again);
+      const cg = cgroupDir(c);
+      const p = skbProg(c, 1);
+      const link = linkCreate(c, p, cg.fd, EGRESS, 0, 'fd');
+      const info = c.mem(64);
+      c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, encodeAttr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: link, info_len: 64, info } }), { expect: 0 });
+      const link_id = readU32(c.proc.mem.read(info, 8), 4);
+      const link2 = c.bpf(C.BPF_LINK_GET_FD_BY_ID, encodeAttr('BPF_LINK_GET_FD_BY_ID', { link_id }), { expect: 'fd' });
+      c.close(link);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      linkInfo(c, link2);
+      c.close(link2);
+      query(c, cg.fd, EGRESS, 8, 0, 0);
+      cg.cleanup();
+    },
+  },
   // ---- capabilities: model-only (the host runs the tests as root); the kernel's answers from
   // bpf_prog_load's checks, in its order
   {
