@@ -341,7 +341,7 @@ export function htab_map_get_next_key(map: BpfMap, key: Uint8Array | null, next_
       const head = htab.buckets[b]!;
       const pos = head.lastIndexOf(l);
       if (pos > 0) {
-        next_key.set(head[pos - 1].key.subarray(0, htab.key_size));
+        copy_bytes(next_key, head[pos - 1].key, htab.key_size);
         return 0;
       }
       // no more elements in this hash list, go to the next bucket
@@ -352,7 +352,7 @@ export function htab_map_get_next_key(map: BpfMap, key: Uint8Array | null, next_
   for (; i < htab.n_buckets; i++) {
     const head = htab.buckets[i];
     if (head && head.length) {
-      next_key.set(head[head.length - 1].key.subarray(0, htab.key_size));
+      copy_bytes(next_key, head[head.length - 1].key, htab.key_size);
       return 0;
     }
   }

@@ -13,7 +13,7 @@
  */
 import { bpf_map_type } from '@bpf-internals/uapi';
 import type { BpfMap, BpfMapCreateAttr, BpfMapEnv, bpf_map_ops } from './bpf_map.js';
-import { BPF_EXIST, BPF_F_ACCESS_MASK, BPF_F_NUMA_NODE, BPF_NOEXIST, E2BIG, EINVAL, ENOENT, ENOMEM, KMALLOC_MAX_SIZE, MODEL_MAX_ALLOC, bpf_map_flags_access_ok, bpf_map_init_from_attr } from './internal/common.js';
+import { BPF_EXIST, BPF_F_ACCESS_MASK, BPF_F_NUMA_NODE, BPF_NOEXIST, E2BIG, EINVAL, ENOENT, ENOMEM, KMALLOC_MAX_SIZE, MODEL_MAX_ALLOC, bpf_map_flags_access_ok, bpf_map_init_from_attr, copy_bytes } from './internal/common.js';
 import { bpf_map_meta_equal } from './map_in_map.js';
 
 /** The update flags as u64, as they arrive. */
@@ -94,7 +94,7 @@ function __queue_map_get(map: BpfMap, value: Uint8Array, del: boolean): number {
     value.fill(0, 0, vs);
     return ENOENT;
   }
-  value.set(qs.elements.subarray(qs.tail * vs, qs.tail * vs + vs));
+  copy_bytes(value, qs.elements.subarray(qs.tail * vs, qs.tail * vs + vs), vs);
   if (del && ++qs.tail >= qs.size) qs.tail = 0;
   return 0;
 }
@@ -112,7 +112,7 @@ function __stack_map_get(map: BpfMap, value: Uint8Array, del: boolean): number {
   }
   let index = qs.head - 1;
   if (index < 0 || index >= qs.size) index = qs.size - 1;
-  value.set(qs.elements.subarray(index * vs, index * vs + vs));
+  copy_bytes(value, qs.elements.subarray(index * vs, index * vs + vs), vs);
   if (del) qs.head = index;
   return 0;
 }
@@ -151,7 +151,7 @@ export function queue_stack_map_push_elem(map: BpfMap, value: Uint8Array, flags:
     // advance tail pointer to overwrite oldest element
     if (++qs.tail >= qs.size) qs.tail = 0;
   }
-  qs.elements.set(value.subarray(0, vs), qs.head * vs);
+  copy_bytes(qs.elements.subarray(qs.head * vs, qs.head * vs + vs), value, vs);
   if (++qs.head >= qs.size) qs.head = 0;
   return 0;
 }

@@ -19,7 +19,7 @@
  */
 import { bpf_anon_enums } from '@bpf-internals/uapi';
 import type { BpfMap, BpfMapCreateAttr, BpfMapEnv, bpf_map_ops } from './bpf_map.js';
-import { BPF_F_NUMA_NODE, EAGAIN, EINVAL, ENOMEM, ENOTSUPP, MODEL_MAX_ALLOC, PAGE_SIZE, bpf_map_init_from_attr, is_power_of_2, round_up } from './internal/common.js';
+import { BPF_F_NUMA_NODE, EAGAIN, EINVAL, ENOMEM, ENOTSUPP, MODEL_MAX_ALLOC, PAGE_SIZE, bpf_map_init_from_attr, copy_bytes, is_power_of_2, round_up } from './internal/common.js';
 import { bpf_map_meta_equal } from './map_in_map.js';
 
 export const BPF_RINGBUF_BUSY_BIT = 0x80000000;
@@ -110,7 +110,7 @@ function ringbuf_total_data_sz(rb: bpf_ringbuf_map): number {
  */
 export function __bpf_ringbuf_reserve(map: BpfMap, size: number): Uint8Array | null {
   const rb = rb_of(map);
-  if (size > RINGBUF_MAX_RECORD_SZ || size < 0) return null;
+  if (!Number.isInteger(size) || size > RINGBUF_MAX_RECORD_SZ || size < 0) return null;
   const len = round_up(size + BPF_RINGBUF_HDR_SZ, 8);
   if (len > ringbuf_total_data_sz(rb)) return null;
   const cons_pos = get_pos(rb, CONSUMER_POS_OFF);
@@ -200,7 +200,7 @@ export function bpf_ringbuf_output(map: BpfMap, data: Uint8Array, size: number, 
   if (flags & ~BigInt(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) return EINVAL;
   const rec = __bpf_ringbuf_reserve(map, size);
   if (!rec) return EAGAIN;
-  rec.set(data.subarray(0, size));
+  copy_bytes(rec, data, size);
   bpf_ringbuf_commit(rec, flags, false);
   return 0;
 }
