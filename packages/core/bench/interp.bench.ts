@@ -20,6 +20,7 @@ import {
   testRunAttr,
   type BpfRunEnv,
 } from '../src/index.js';
+import { MAX_COMPILED_INSNS } from '../src/interp_js.js';
 import { hostBpf } from '../../../test/host/bpf.js';
 import { hostLoad, hostTestRun } from '../../../test/core-host.js';
 
@@ -232,9 +233,13 @@ function modelBench(b: Bench, interpreter: 'switch' | 'js'): { insns: number; ns
   const count = env.insns;
   // Warm up (V8 tiers up), then measure.
   bpf_prog_test_run(prog, { ...attr, repeat: Math.max(1, b.repeat >> 2) }, env);
-  const t0 = performance.now();
-  bpf_prog_test_run(prog, { ...attr, repeat: b.repeat }, env);
-  const ms = performance.now() - t0;
+  // The best of five: the machine may be shared, and the minimum is the least disturbed run.
+  let ms = Infinity;
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    bpf_prog_test_run(prog, { ...attr, repeat: b.repeat }, env);
+    ms = Math.min(ms, performance.now() - t0);
+  }
   return { insns: count, ns: (ms * 1e6) / (b.repeat * count) };
 }
 
@@ -255,7 +260,11 @@ function kernelBench(b: Bench, count: number): number | string {
     return `n/a (load errno ${-l.fd}: ${why.slice(-2).join(' / ')})`;
   }
   hostTestRun(host, l.fd, { data_in: b.data, repeat: b.kernelRepeat >> 2 });
-  const r = hostTestRun(host, l.fd, { data_in: b.data, repeat: b.kernelRepeat });
+  let r = hostTestRun(host, l.fd, { data_in: b.data, repeat: b.kernelRepeat });
+  for (let k = 0; k < 4 && !r.ret; k++) {
+    const again = hostTestRun(host, l.fd, { data_in: b.data, repeat: b.kernelRepeat });
+    if (again.duration < r.duration) r = again;
+  }
   host.close(l.fd);
   if (mapfd >= 0) host.close(mapfd);
   if (r.ret) return `n/a (test_run errno ${-r.ret})`;
@@ -279,7 +288,8 @@ for (const b of BENCHES) {
   const j = modelBench(b, 'js');
   const k = kernelBench(b, m.insns);
   const ratio = typeof k === 'number' && k > 0 ? `${(m.ns / k).toFixed(1)}x / ${(j.ns / k).toFixed(1)}x` : '-';
-  const row = `| ${b.name}${b.loop ? ' (loop)' : ''} | ${m.insns} | ${m.ns.toFixed(2)} | ${j.ns.toFixed(2)} | ${typeof k === 'number' ? k.toFixed(3) : k} | ${ratio} |`;
+  const onSwitch = insnsOf(b, 3).length > MAX_COMPILED_INSNS ? ' (runs on the switch)' : '';
+  const row = `| ${b.name}${b.loop ? ' (loop)' : ''} | ${m.insns} | ${m.ns.toFixed(2)} | ${j.ns.toFixed(2)}${onSwitch} | ${typeof k === 'number' ? k.toFixed(3) : k} | ${ratio} |`;
   rows.push(row);
   console.log(row);
 }

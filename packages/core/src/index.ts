@@ -19,7 +19,7 @@ export {
   type PredecodeError,
   type PredecodeOptions,
 } from './interp.js';
-export { ___bpf_prog_run_js, interpret_js, bpf_prog_js_source } from './interp_js.js';
+export { ___bpf_prog_run_js, interpret_js, bpf_prog_js_source, bpf_prog_js_compile } from './interp_js.js';
 export * from './ldimm64.js';
 export * from './helpers.js';
 export * from './bpf_trace.js';

@@ -6,6 +6,9 @@ import { bpf_asm } from './disasm.js';
 import { runProgram } from './run_program.js';
 import { createRunEnv } from './helpers.js';
 import { bpf_prog_alloc } from './core.js';
+import { bpf_prog_predecode } from './interp.js';
+import { bpf_prog_js_compile, bpf_prog_js_source } from './interp_js.js';
+import { BpfMemory } from './memory.js';
 
 /**
  * Run assembly text on both tiers (the switch interpreter and the compiled one); they must
@@ -410,5 +413,22 @@ describe('ld_imm64 pseudo sources', () => {
   });
   it('an unknown pseudo src_reg is invalid', () => {
     expect(runProgram(ld(7, 0))).toMatchObject({ ok: false, error: { kind: 'invalid_insn', message: 'unrecognized bpf_ld_imm64 insn' } });
+  });
+});
+
+describe('the compiled tier really compiles', () => {
+  it.each([
+    ['ALU, jumps, loads, stores, atomics and a helper', 'r0 = 0\nr1 = 3\n*(u64 *)(r10 -8) = r1\nr2 = *(u64 *)(r10 -8)\nlock *(u64 *)(r10 -8) += r2\ncall bpf_get_prandom_u32#7\nif r0 > 0x5 goto pc+1\nr0 = 1\nexit'],
+    ['every ALU op', 'r1 = 7\nr0 = 100\nr0 += r1\nr0 -= 1\nr0 *= r1\nr0 /= 3\nr0 %= 50\nr0 |= 1\nr0 &= -1\nr0 ^= 2\nr0 <<= 3\nr0 >>= 1\nr0 s>>= 1\nr0 = -r0\nw0 += 1\nr0 = bswap16 r0\nexit'],
+  ])('%s', (_n, src) => {
+    const pd = bpf_prog_predecode(bpf_asm(src), new BpfMemory());
+    if ('message' in pd) throw new Error(pd.message);
+    expect(bpf_prog_js_source(pd)).not.toBeNull();
+    expect(bpf_prog_js_compile(pd)).toBeTypeOf('function');
+  });
+  it('calls between subprograms stay on the switch interpreter', () => {
+    const pd = bpf_prog_predecode(bpf_asm('call pc+1\nexit\nr0 = 1\nexit'), new BpfMemory());
+    if ('message' in pd) throw new Error(pd.message);
+    expect(bpf_prog_js_source(pd)).toBeNull();
   });
 });

@@ -22,7 +22,7 @@ import { BpfFault } from './memory.js';
 import { interpSupport as S, interpret, type Predecoded } from './interp.js';
 import { MAX_BPF_STACK } from '@bpf-internals/uapi';
 
-type Compiled = (env: BpfRunEnv, L: Int32Array, H: Int32Array, pd: Predecoded, regs: { lo: Int32Array; hi: Int32Array }) => BpfRunResult;
+export type Compiled = (env: BpfRunEnv, L: Int32Array, H: Int32Array, pd: Predecoded, regs: { lo: Int32Array; hi: Int32Array }) => BpfRunResult;
 
 /** Programs longer than this run on the switch interpreter (see bpf_prog_js_source). */
 export const MAX_COMPILED_INSNS = 1500;
@@ -77,6 +77,10 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
   }
   const memSites: number[] = [];
   const out: string[] = [];
+  // A memory site's cache: the region's fields in locals (no property loads on the fast path);
+  // size -1 means empty.
+  const refillFrom = (k: number) => `hi${k} = c.hi; lo${k} = c.lo; sz${k} = c.size; v${k} = c.dv; b${k} = c.bytes;`;
+  const refill = (k: number) => `c = rc[${k}]; if (c !== null) { ${refillFrom(k)} } else sz${k} = -1;`;
   const R = (r: number) => [`l${r}`, `h${r}`] as const;
   blocks.forEach((b, bi) => {
     const len = b.length;
@@ -286,17 +290,17 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
         const sx = (code & 0xe0) === 0x80;
         const get =
           size === 8
-            ? `${lD} = c${i}.dv.getInt32(o, true); ${hD} = c${i}.dv.getInt32(o + 4, true);`
+            ? `${lD} = v${i}.getInt32(o, true); ${hD} = v${i}.getInt32(o + 4, true);`
             : size === 4
-              ? `${lD} = c${i}.dv.getInt32(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
+              ? `${lD} = v${i}.getInt32(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
               : size === 2
-                ? `${lD} = c${i}.dv.${sx ? 'getInt16' : 'getUint16'}(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
-                : `${lD} = ${sx ? `(c${i}.bytes[o] << 24) >> 24` : `c${i}.bytes[o]`}; ${hD} = ${sx ? `${lD} >> 31` : '0'};`;
+                ? `${lD} = v${i}.${sx ? 'getInt16' : 'getUint16'}(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
+                : `${lD} = ${sx ? `(b${i}[o] << 24) >> 24` : `b${i}[o]`}; ${hD} = ${sx ? `${lD} >> 31` : '0'};`;
         // #region emit-load
         out.push(
           `a = (${lS} >>> 0) + ${off};`,
-          `if (c${i} !== null && c${i}.hi === ${hS} && (o = a - c${i}.lo) >= 0 && o + ${size} <= c${i}.size) { ${get} }`,
-          `else { env.insns = ${cnt}; t = LD(pd, mem, ${i}, ${hS}, a, ${size}, ${sx}); ${hD} = LDH(); ${lD} = t; c${i} = rc[${i}]; }`,
+          `if (hi${i} === ${hS} && (o = a - lo${i}) >= 0 && o + ${size} <= sz${i}) { ${get} }`,
+          `else { env.insns = ${cnt}; t = LD(pd, mem, ${i}, ${hS}, a, ${size}, ${sx}); ${hD} = LDH(); ${lD} = t; ${refill(i)} }`,
         );
         // #endregion emit-load
         return;
@@ -318,22 +322,22 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
         const vh = cls === 0x02 ? `${imm >> 31}` : hS;
         const put =
           size === 8
-            ? `c${i}.dv.setInt32(o, ${vl}, true); c${i}.dv.setInt32(o + 4, ${vh}, true);`
+            ? `v${i}.setInt32(o, ${vl}, true); v${i}.setInt32(o + 4, ${vh}, true);`
             : size === 4
-              ? `c${i}.dv.setInt32(o, ${vl}, true);`
+              ? `v${i}.setInt32(o, ${vl}, true);`
               : size === 2
-                ? `c${i}.dv.setInt16(o, ${vl}, true);`
-                : `c${i}.bytes[o] = ${vl};`;
+                ? `v${i}.setInt16(o, ${vl}, true);`
+                : `b${i}[o] = ${vl};`;
         out.push(
           `a = (${lD} >>> 0) + ${off};`,
-          `if (c${i} !== null && c${i}.hi === ${hD} && (o = a - c${i}.lo) >= 0 && o + ${size} <= c${i}.size) { ${put} }`,
-          `else { env.insns = ${cnt}; ST(pd, mem, ${i}, ${hD}, a, ${size}, ${vl}, ${vh}); c${i} = rc[${i}]; }`,
+          `if (hi${i} === ${hD} && (o = a - lo${i}) >= 0 && o + ${size} <= sz${i}) { ${put} }`,
+          `else { env.insns = ${cnt}; ST(pd, mem, ${i}, ${hD}, a, ${size}, ${vl}, ${vh}); ${refill(i)} }`,
         );
         return;
       }
     });
   });
-  const clear = memSites.length ? `if (mem.epoch !== ep) { ep = mem.epoch; ${memSites.map((k) => `c${k}`).join(' = ')} = null; }` : '';
+  const clear = memSites.length ? `if (mem.epoch !== ep) { ep = mem.epoch; ${memSites.map((k) => `sz${k}`).join(' = ')} = -1; }` : '';
   const body = out.map((l) => (l === '/*CLEAR*/' ? clear : l)).join('\n');
   const blockPcs = JSON.stringify(blocks);
   const regs = [...Array(11)].map((_, r) => `l${r} = L[${r}], h${r} = H[${r}]`).join(', ');
@@ -345,7 +349,8 @@ return function bpf_prog_js(env, L, H, pd, regs) {
   const mem = env.mem, rc = pd.rc, limit = env.insn_limit;
   let ${regs};
   let n = 0, pc = 0, t = 0, a = 0, o = 0, fn, ep = mem.epoch;
-  let ${memSites.length ? memSites.map((k) => `c${k} = rc[${k}]`).join(', ') : '_c = null'};
+  let c = null;
+  ${memSites.map((k) => `let hi${k} = 0, lo${k} = 0, sz${k} = -1, v${k} = null, b${k} = null; c = rc[${k}]; if (c !== null) { ${refillFrom(k)} }`).join('\n  ')}
   for (;;) {
     switch (pc) {
 ${body}
@@ -356,7 +361,8 @@ ${body}
 };`;
 }
 
-function compile(pd: Predecoded): Compiled | null {
+/** Compile (once per predecoded program); null when the program or the platform needs the switch. */
+export function bpf_prog_js_compile(pd: Predecoded): Compiled | null {
   if (compiled.has(pd)) return compiled.get(pd)!;
   let fn: Compiled | null = null;
   const src = bpf_prog_js_source(pd);
@@ -377,7 +383,7 @@ function compile(pd: Predecoded): Compiled | null {
  * platform) needs the switch interpreter. `L`/`H` hold r1..r5 on entry.
  */
 export function interpret_js(pd: Predecoded, env: BpfRunEnv, L: Int32Array, H: Int32Array): BpfRunResult | null {
-  const fn = compile(pd);
+  const fn = bpf_prog_js_compile(pd);
   if (fn === null) return null;
   const mem = env.mem;
   if (pd.mem !== mem || pd.epoch !== mem.epoch) {
