@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import * as J from './bpf_jit.js';
+import { compile } from './bpf_jit_core.js';
+import { runImage } from './hart.js';
+import * as U from '@bpf-internals/uapi';
+
+const words = (...w: number[]) => new Uint8Array(new Uint32Array(w).buffer);
+
+describe('runImage stops with a reason, never an exception', () => {
+  const rows: [string, Uint8Array, string][] = [
+    ['an all-zero parcel is an illegal instruction', new Uint8Array(4), 'illegal_instruction'],
+    ['ecall is not executable in a BPF image', words(0x00000073), 'illegal_instruction'],
+    ['a jump to itself runs out of steps', words(J.rv_jal(0, 0)), 'step_limit'],
+    ['a load from address 0 faults', words(J.rv_ld(10, 0, 0)), 'fault'],
+    ['falling off the end leaves the image', words(J.rv_nop()), 'bad_pc'],
+    ['a call to a helper id the table lacks', compile([U.BPF_EMIT_CALL(9999), U.BPF_EXIT_INSN()]).image, 'unknown_helper'],
+  ];
+  for (const [name, image, kind] of rows) {
+    it(name, () => {
+      const r = runImage(image, new Uint8Array(8), { stepLimit: 1000 });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.kind).toBe(kind);
+    });
+  }
+});
+
+describe('RV64 semantics the JIT relies on', () => {
+  // [name, program (a0 = &mem on entry), expected a0]
+  const rows: [string, number[], bigint][] = [
+    ['divu by zero gives all ones', [J.rv_addi(11, 0, 7), J.rv_divu(10, 11, 0)], 0xffffffffffffffffn],
+    ['remu by zero gives the dividend', [J.rv_addi(11, 0, 7), J.rv_remu(10, 11, 0)], 7n],
+    ['div of INT64_MIN by -1 overflows to INT64_MIN', [J.rv_addi(11, 0, 1), J.rv_slli(11, 11, 63), J.rv_addi(12, 0, -1), J.rv_div(10, 11, 12)], 0x8000000000000000n],
+    ['addiw sign-extends bit 31', [J.rv_lui(11, 0x80000), J.rv_addiw(10, 11, 0)], 0xffffffff80000000n],
+    ['srliw works on the low word and sign-extends the result', [J.rv_addi(11, 0, -1), J.rv_srliw(10, 11, 0)], 0xffffffffffffffffn],
+    ['sraw shifts by rs2 & 31', [J.rv_lui(11, 0x80000), J.rv_addi(12, 0, 33), J.rv_sraw(10, 11, 12)], 0xffffffffc0000000n],
+    ['add.uw (zext.w) clears the upper half', [J.rv_addi(11, 0, -1), J.rvzba_zextw(10, 11)], 0xffffffffn],
+    ['rev8 reverses the bytes', [J.rv_addi(11, 0, 0x12), J.rvzbb_rev8(10, 11)], 0x1200000000000000n],
+    ['sext.h', [J.rv_lui(11, 0x8), J.rvzbb_sexth(10, 11)], 0xffffffffffff8000n],
+  ];
+  for (const [name, prog, want] of rows) {
+    it(`${name}`, () => {
+      const r = runImage(words(...prog, J.rv_jalr(0, 1, 0)), new Uint8Array(8));
+      expect(r.ok && r.a0).toBe(want);
+    });
+  }
+  it('amocas.w compares the low word and returns the old value sign-extended', () => {
+    const mem = new Uint8Array([0xfe, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    // a5 = 0xfffffffe (zero-extended, as BPF keeps it), a1 = 5; amocas.w a5, a1, (a0)
+    const prog = [J.rv_addi(15, 0, -2), J.rv_slli(15, 15, 32), J.rv_srli(15, 15, 32), J.rv_addi(11, 0, 5), J.rvzacas_amocas_w(15, 11, 10, 1, 1), J.rv_addi(10, 15, 0)];
+    const r = runImage(words(...prog, J.rv_jalr(0, 1, 0)), mem);
+    expect(r.ok && r.a0).toBe(0xfffffffffffffffen);
+    expect([...mem.slice(0, 4)]).toEqual([5, 0, 0, 0]);
+  });
+});
