@@ -5,15 +5,9 @@
  * 6.18 host every observation must agree.
  */
 import { describe, expect, it } from 'vitest';
-import { bpf_cmds } from '@bpf-internals/syscall';
-// programs.js is not yet re-exported by the package index (engineer A's file): same module by path.
-import { prog_cmds } from '../packages/syscall/src/programs.js';
 import { hostBpf, skipReason } from './host/bpf.js';
 import { firstDifference, runHost, runModel } from './diff/runner.js';
 import { progScenarios } from './diff/prog-scenarios.js';
-
-// Until syscall.ts dispatches to the program commands itself.
-for (const [c, h] of Object.entries(prog_cmds)) bpf_cmds[Number(c)] = h;
 
 const { host } = hostBpf();
 

@@ -8,12 +8,10 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { bpf_cmd, encodeAttr } from '@bpf-internals/uapi';
-import { bpf_cmds, createKernel } from '@bpf-internals/syscall';
+import { createKernel } from '@bpf-internals/syscall';
 import { hostBpf, skipReason, type BpfProcess } from './host/bpf.js';
 // programs.js is not yet re-exported by the package index (engineer A's file): same module by path.
-import { prog_cmds, SO_ATTACH_BPF, SOL_SOCKET, sys_bind, sys_recv, sys_sendto, sys_setsockopt, sys_socket } from '../packages/syscall/src/programs.js';
-
-for (const [c, h] of Object.entries(prog_cmds)) bpf_cmds[Number(c)] = h;
+import { SO_ATTACH_BPF, SOL_SOCKET, sys_bind, sys_recv, sys_sendto, sys_setsockopt, sys_socket } from '../packages/syscall/src/programs.js';
 
 const { host } = hostBpf();
 const payload = new TextEncoder().encode('hello, socket filter'); // 20 bytes; the filter sees 28

@@ -26,7 +26,6 @@ import {
   bpf_link_init,
   bpf_link_put,
   bpf_link_settle,
-  link_attach_by_prog_type,
   LINK_CREATE,
   type bpf_link,
   type bpf_link_ops,
@@ -661,7 +660,6 @@ export function cgroup_bpf_link_attach(proc: Process, attr: Uint8Array, prog: bp
 }
 // #endregion cgroup_bpf_link_attach
 
-for (const pt of [8, 9, 18, 13, 15, 23, 25]) link_attach_by_prog_type[pt] = cgroup_bpf_link_attach;
 
 // ---- running the effective programs ------------------------------------------------------------
 

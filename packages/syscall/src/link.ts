@@ -28,6 +28,8 @@ import type { Process } from './process.js';
 import { bpf_prog_get, bpf_prog_inc, bpf_prog_put } from './prog.js';
 import { bpf_check_uarg_tail_zero } from './prog_info.js';
 import { bpf_prog_attach_check_attach_type } from './attach_types.js';
+import { cgroup_bpf_link_attach } from './cgroup.js';
+import { bpf_xdp_link_attach } from './net.js';
 
 const EBADF = -9;
 const EFAULT = -14;
@@ -136,9 +138,6 @@ export function bpf_link_get_from_fd(files: FdTable, ufd: number): bpf_link | nu
   return link;
 }
 
-/** Link creators by program type (cgroup.ts and net.ts register theirs). */
-export type LinkAttach = (proc: Process, attr: Uint8Array, prog: bpf_prog) => number;
-export const link_attach_by_prog_type: Partial<Record<number, LinkAttach>> = {};
 
 const LC = (p: string): number => attrField('BPF_LINK_CREATE', `link_create.${p}`).offset;
 export const LINK_CREATE = {
@@ -167,11 +166,23 @@ export function link_create(proc: Process, attr: Uint8Array, _uattr: bigint): nu
   if (typeof prog === 'number') return prog;
   let ret = bpf_prog_attach_check_attach_type(proc, prog, attach_type);
   if (!ret) {
-    const attach = link_attach_by_prog_type[prog.type];
-    if (attach) ret = attach(proc, attr, prog);
-    else if (prog.type === PT.BPF_PROG_TYPE_LSM || prog.type === PT.BPF_PROG_TYPE_TRACING) {
-      ret = attach_type !== prog.expected_attach_type ? EINVAL : EINVAL; // no BTF targets in the model
-    } else ret = EINVAL;
+    switch (prog.type) {
+      case PT.BPF_PROG_TYPE_CGROUP_SKB:
+      case PT.BPF_PROG_TYPE_CGROUP_SOCK:
+      case PT.BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+      case PT.BPF_PROG_TYPE_SOCK_OPS:
+      case PT.BPF_PROG_TYPE_CGROUP_DEVICE:
+      case PT.BPF_PROG_TYPE_CGROUP_SYSCTL:
+      case PT.BPF_PROG_TYPE_CGROUP_SOCKOPT:
+        ret = cgroup_bpf_link_attach(proc, attr, prog);
+        break;
+      case PT.BPF_PROG_TYPE_XDP:
+        ret = bpf_xdp_link_attach(proc, attr, prog);
+        break;
+      default:
+        // tracing/LSM need kernel BTF targets, the others targets the model does not have
+        ret = EINVAL;
+    }
   }
   if (ret < 0) bpf_prog_put(prog);
   return ret;

@@ -28,7 +28,7 @@ import {
 } from '@bpf-internals/core';
 import { bpf_link_type, bpf_prog_type as PT } from '@bpf-internals/uapi';
 import type { Kernel } from './kernel.js';
-import { bpf_link_init, bpf_link_settle, link_attach_by_prog_type, LINK_CREATE, type bpf_link, type bpf_link_ops } from './link.js';
+import { bpf_link_init, bpf_link_settle, LINK_CREATE, type bpf_link, type bpf_link_ops } from './link.js';
 import type { Process } from './process.js';
 import { bpf_prog_put } from './prog.js';
 import { kernel_run_env } from './runtime.js';
@@ -262,4 +262,3 @@ export function bpf_xdp_link_attach(proc: Process, attr: Uint8Array, prog: bpf_p
 }
 // #endregion bpf_xdp_link_attach
 
-link_attach_by_prog_type[PT.BPF_PROG_TYPE_XDP] = bpf_xdp_link_attach;

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BPF_EXIT_INSN, BPF_LD_MAP_FD, BPF_MOV64_IMM, bpf_cmd, encodeAttr, encodeInsns, type BpfInsn } from '@bpf-internals/uapi';
 import { createKernel } from './kernel.js';
-import { bpf_cmds } from './syscall.js';
-import { collectTrace, formatTrace, prog_cmds, traceProgLoad } from './programs.js';
+import { collectTrace, formatTrace, traceProgLoad } from './programs.js';
 
-for (const [c, h] of Object.entries(prog_cmds)) bpf_cmds[Number(c)] = h;
 
 function load(insns: BpfInsn[], extra: Record<string, unknown> = {}) {
   const t = collectTrace();

@@ -20,7 +20,7 @@
  */
 import { bpf_prog_alloc, bpf_prog_select_runtime, type bpf_prog } from '@bpf-internals/core';
 import { bpf_int_jit_compile } from '@bpf-internals/jit-riscv';
-import { bpf_map_put, type BpfMap } from '@bpf-internals/maps';
+import type { BpfMap } from '@bpf-internals/maps';
 import {
   BPF_COMPLEXITY_LIMIT_INSNS,
   BPF_F_ANY_ALIGNMENT,
@@ -44,7 +44,7 @@ import { open_fmode, O_RDWR, type BpfFile, type BpfObjFops, type FdTable } from 
 import { info_by_fd } from './info.js';
 import { bpf_prog_get_info_by_fd } from './prog_info.js';
 import type { Kernel, KernelObject } from './kernel.js';
-import { __bpf_map_get, bpf_map_get, bpf_obj_name_cpy, bpf_token_capable } from './map_cmds.js';
+import { __bpf_map_get, bpf_obj_name_cpy, bpf_token_capable } from './map_cmds.js';
 import { kernel_run_env } from './runtime.js';
 import { CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, type Process } from './process.js';
 import { trace_step } from './trace.js';
@@ -622,32 +622,6 @@ function kernel_boottime_ns(): bigint {
   return boottime;
 }
 
-// #region bpf_prog_bind_map
-/**
- * `bpf_prog_bind_map`: BPF_PROG_BIND_MAP adds a map to the program's used maps without any
- * instruction referring to it (so the map lives as long as the program; libbpf binds .rodata
- * this way). Binding a map twice is a no-op; flags must be 0.
- * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_prog_bind_map)
- */
-export function bpf_prog_bind_map(proc: Process, attr: Uint8Array): number {
-  const dv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
-  if (dv.getUint32(8, true)) return EINVAL;
-  const prog = bpf_prog_get(proc.files, dv.getUint32(0, true));
-  if (typeof prog === 'number') return prog;
-  const map = bpf_map_get(proc.files, dv.getUint32(4, true));
-  if (typeof map === 'number') {
-    bpf_prog_put(prog);
-    return map;
-  }
-  if (prog.aux.used_maps.includes(map)) {
-    bpf_map_put(map); // already bound: drop the reference bpf_map_get took
-  } else {
-    prog.aux.used_maps = [...prog.aux.used_maps, map];
-  }
-  bpf_prog_put(prog);
-  return 0;
-}
-// #endregion bpf_prog_bind_map
 
 // BPF_OBJ_GET_INFO_BY_FD on a "bpf-prog" file (info.ts dispatches on the anon-inode name)
 info_by_fd['bpf-prog'] = (proc, obj, attr, uattr) => bpf_prog_get_info_by_fd(proc, obj as bpf_prog, attr, uattr);

@@ -2,12 +2,20 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bpf_cmd, encodeAttr } from '@bpf-internals/uapi';
 import { createKernel } from './kernel.js';
-import { bpf_cmds } from './syscall.js';
-import { prog_cmds } from './programs.js';
 
-for (const [c, h] of Object.entries(prog_cmds)) bpf_cmds[Number(c)] = h;
-
-const CMDS = Object.keys(prog_cmds).map(Number);
+/** The program commands (syscall part B). */
+const CMDS = [
+  bpf_cmd.BPF_PROG_LOAD,
+  bpf_cmd.BPF_PROG_TEST_RUN,
+  bpf_cmd.BPF_PROG_ATTACH,
+  bpf_cmd.BPF_PROG_DETACH,
+  bpf_cmd.BPF_PROG_QUERY,
+  bpf_cmd.BPF_LINK_CREATE,
+  bpf_cmd.BPF_LINK_UPDATE,
+  bpf_cmd.BPF_LINK_DETACH,
+  bpf_cmd.BPF_PROG_BIND_MAP,
+  bpf_cmd.BPF_OBJ_GET_INFO_BY_FD,
+];
 
 /** A process with a program, a map, a cgroup dir and a few buffers, so random fds and pointers hit real objects. */
 function world() {

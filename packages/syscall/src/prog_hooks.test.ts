@@ -13,13 +13,11 @@ import {
 } from '@bpf-internals/uapi';
 import { createKernel } from './kernel.js';
 import type { Process } from './process.js';
-import { bpf_cmds } from './syscall.js';
 import {
   cgroup_attach_task,
   cgroup_mount,
   net_devices,
   netif_receive,
-  prog_cmds,
   SO_ATTACH_BPF,
   SO_DETACH_BPF,
   SOL_SOCKET,
@@ -33,7 +31,6 @@ import {
   XDP_TX,
 } from './programs.js';
 
-for (const [c, h] of Object.entries(prog_cmds)) bpf_cmds[Number(c)] = h;
 
 const ret = (imm: number): BpfInsn[] => [BPF_MOV64_IMM(0, imm), BPF_EXIT_INSN()];
 
