@@ -9,7 +9,26 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bpf_map_type as T } from '@bpf-internals/uapi';
 import { bpf_percpu_hash_update, createMapEnv, find_map_ops, htab_map_lookup_batch, type BpfMap, type BpfMapCreateAttr } from '@bpf-internals/maps';
+import {
+  BPF_ADD,
+  BPF_ALU64_IMM,
+  BPF_EMIT_CALL,
+  BPF_EXIT_INSN,
+  BPF_LD_MAP_FD,
+  BPF_MOV64_IMM,
+  BPF_MOV64_REG,
+  BPF_REG_0,
+  BPF_REG_1,
+  BPF_REG_10,
+  BPF_REG_2,
+  BPF_ST_MEM,
+  BPF_W,
+  bpf_func_id,
+  bpf_prog_type,
+  encodeInsns,
+} from '@bpf-internals/uapi';
 import { hostBpf, skipReason, type HostBpf } from './host/bpf.js';
+import { hostLoad, hostTestRun } from './core-host.js';
 
 const { host } = hostBpf();
 
@@ -405,6 +424,58 @@ describe.skipIf(!host)('hash maps against the host kernel', () => {
       h.close();
       m.close();
     }
+  });
+
+  it.skipIf(!canPin)('LRU: keys a program looked up get their second chance as on the host', () => {
+    expect(pinCpu0()).toBe(true);
+    const hh = host!;
+    /** A socket filter that looks `key` up in the map (a program lookup sets the LRU ref bit). */
+    const lookupProg = (fd: number, key: number): number => {
+      const insns = encodeInsns([
+        BPF_ST_MEM(BPF_W, BPF_REG_10, -4, key),
+        BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+        BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+        BPF_LD_MAP_FD(BPF_REG_1, fd),
+        BPF_EMIT_CALL(bpf_func_id.BPF_FUNC_map_lookup_elem),
+        BPF_MOV64_IMM(BPF_REG_0, 0),
+        BPF_EXIT_INSN(),
+      ]);
+      const { fd: pfd, log } = hostLoad(hh, bpf_prog_type.BPF_PROG_TYPE_SOCKET_FILTER, insns, { log_level: 1 });
+      expect(pfd, log).toBeGreaterThan(0);
+      return pfd;
+    };
+    for (const [map_type, flags, max_entries] of [
+      [T.BPF_MAP_TYPE_LRU_HASH, 0, 8],
+      [T.BPF_MAP_TYPE_LRU_HASH, 0, 40],
+      [T.BPF_MAP_TYPE_LRU_HASH, 2, 16],
+      [T.BPF_MAP_TYPE_LRU_PERCPU_HASH, 0, 12],
+    ]) {
+      const c = { map_type, key_size: 4, value_size: 8, max_entries, map_flags: flags };
+      const [h, m] = both(c) as [Side & { fd: number }, Side & { map: BpfMap }];
+      const progs = new Map<number, number>();
+      const v = new Uint8Array(8 * NCPUS);
+      const k = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
+      const results: [number, number][] = [];
+      for (let i = 0; i < max_entries * 4; i++) {
+        results.push([h.update(k(i), v, 0n), m.update(k(i), v, 0n)]);
+        // a program touches an older key every third step
+        if (i % 3 === 2) {
+          const key = i - 1 - (i % 4);
+          let pfd = progs.get(key);
+          if (pfd === undefined) progs.set(key, (pfd = lookupProg(h.fd, key)));
+          const run = hostTestRun(hh, pfd, { data_in: new Uint8Array(64) });
+          expect(run.ret).toBe(0);
+          m.map.ops.map_lookup_elem(m.map, k(key));
+        }
+      }
+      for (const pfd of progs.values()) hh.close(pfd);
+      const label = `program lookups: type ${map_type} flags ${flags} max ${max_entries}`;
+      check(label + ' results', results.map((r) => r[1]), results.map((r) => r[0]));
+      check(label + ' survivors', walk(m, 4).sort(), walk(h, 4).sort());
+      h.close();
+      m.close();
+    }
+    pinCpu(null);
   });
 
   it('BPF_MAP_LOOKUP_BATCH and LOOKUP_AND_DELETE_ELEM on a hash answer as the host', () => {
