@@ -1061,3 +1061,22 @@ export function bpf_jit_inlines_helper_call(imm: number): boolean {
   return imm === BPF_FUNC_get_smp_processor_id;
 }
 
+
+/*
+ * What the RV64 JIT tells the verifier it supports (the `bpf_jit_supports_*` weak functions it
+ * overrides). The verifier asks them to decide which rewrites to apply before JITing.
+ */
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (bpf_jit_supports_kfunc_call) */
+export const bpf_jit_supports_kfunc_call = (): boolean => true;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (bpf_jit_supports_ptr_xchg) */
+export const bpf_jit_supports_ptr_xchg = (): boolean => true;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (bpf_jit_supports_arena) */
+export const bpf_jit_supports_arena = (): boolean => true;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (bpf_jit_supports_percpu_insn) */
+export const bpf_jit_supports_percpu_insn = (): boolean => true;
+/**
+ * Not overridden on riscv, so the kernel's default `false`: tail calls and bpf-to-bpf calls cannot
+ * mix, and a program with tail calls gets MAX_BPF_STACK.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (bpf_jit_supports_subprog_tailcalls)
+ */
+export const bpf_jit_supports_subprog_tailcalls = (): boolean => false;
