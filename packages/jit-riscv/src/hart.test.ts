@@ -52,3 +52,25 @@ describe('RV64 semantics the JIT relies on', () => {
     expect([...mem.slice(0, 4)]).toEqual([5, 0, 0, 0]);
   });
 });
+
+describe('entry points never throw on arbitrary input', () => {
+  it('2000 random instruction byte strings: compile returns an errno or an image; the image runs to a verdict', () => {
+    let x = 0x1234567;
+    const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
+    let compiled = 0;
+    for (let k = 0; k < 2000; k++) {
+      const n = 1 + (rnd() % 12);
+      const bytes = new Uint8Array(n * 8);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = rnd() & 0xff;
+      // Mostly real opcodes, so the JIT gets past its default case often.
+      for (let i = 0; i < n; i++) if (rnd() % 4) bytes[i * 8] = [0x07, 0x0f, 0x04, 0x0c, 0xb7, 0xbf, 0x61, 0x63, 0x79, 0x7b, 0x15, 0x1d, 0x55, 0x05, 0x95, 0x85, 0xdb, 0xc3, 0x18, 0xd4, 0xdc][rnd() % 21]!;
+      const jit = compile(bytes);
+      expect(jit.err).toBeLessThanOrEqual(0);
+      if (jit.err) continue;
+      compiled++;
+      const r = runImage(jit.image, new Uint8Array(64), { stepLimit: 5000 });
+      expect(typeof r.ok).toBe('boolean');
+    }
+    expect(compiled).toBeGreaterThan(100);
+  });
+});
