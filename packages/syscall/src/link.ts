@@ -26,7 +26,7 @@ import { info_by_fd } from './info.js';
 import type { Kernel, KernelObject } from './kernel.js';
 import type { Process } from './process.js';
 import { bpf_prog_get, bpf_prog_inc, bpf_prog_put } from './prog.js';
-import { bpf_check_uarg_tail_zero } from './prog_info.js';
+import { bpf_check_uarg_tail_zero } from './uarg.js';
 import { bpf_prog_attach_check_attach_type } from './attach_types.js';
 import { cgroup_bpf_link_attach } from './cgroup.js';
 import { bpf_xdp_link_attach } from './net.js';
@@ -255,7 +255,7 @@ export function bpf_link_get_info_by_fd(proc: Process, link: bpf_link, attr: Uin
   const adv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
   const uinfo = adv.getBigUint64(8, true);
   let info_len = adv.getUint32(4, true);
-  const err = bpf_check_uarg_tail_zero(proc, uinfo, BPF_LINK_INFO_SIZE, info_len);
+  const err = bpf_check_uarg_tail_zero(proc.mem, uinfo, BPF_LINK_INFO_SIZE, info_len);
   if (err) return err;
   info_len = Math.min(BPF_LINK_INFO_SIZE, info_len);
   const info = new Uint8Array(BPF_LINK_INFO_SIZE);

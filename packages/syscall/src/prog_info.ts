@@ -21,9 +21,8 @@ import { kernel_run_env } from './runtime.js';
 import { BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, uapiStruct } from '@bpf-internals/uapi';
 import { bpf_map_from_imm } from '@bpf-internals/verifier';
 import { CAP_BPF, CAP_SYS_ADMIN, type Process } from './process.js';
-import { PAGE_SIZE } from './usermem.js';
+import { bpf_check_uarg_tail_zero } from './uarg.js';
 
-const E2BIG = -7;
 const EFAULT = -14;
 const EINVAL = -22;
 const CAP_SYSLOG = 34;
@@ -46,19 +45,6 @@ function bpf_func_addr(prog: bpf_prog): bigint {
 
 /** Offset of `attr->info.info_len` in union bpf_attr. */
 const ATTR_INFO_LEN = 4;
-
-/**
- * `bpf_check_uarg_tail_zero`: a struct larger than the kernel's must be zero past what the kernel
- * knows (E2BIG otherwise, also for anything above a page).
- * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_check_uarg_tail_zero)
- */
-export function bpf_check_uarg_tail_zero(proc: Process, uaddr: bigint, expected_size: number, actual_size: number): number {
-  if (actual_size > PAGE_SIZE) return E2BIG;
-  if (actual_size <= expected_size) return 0;
-  const res = proc.mem.check_zeroed_user(uaddr + BigInt(expected_size), actual_size - expected_size);
-  if (res < 0) return res;
-  return res ? 0 : E2BIG;
-}
 
 // #region bpf_insn_prepare_dump
 /**
@@ -109,7 +95,7 @@ export function bpf_prog_get_info_by_fd(proc: Process, prog: bpf_prog, attr: Uin
   let info_len = adv.getUint32(4, true);
   const mem = proc.mem;
 
-  let err = bpf_check_uarg_tail_zero(proc, uinfo, BPF_PROG_INFO_KNOWN, info_len);
+  let err = bpf_check_uarg_tail_zero(proc.mem, uinfo, BPF_PROG_INFO_KNOWN, info_len);
   if (err) return err;
   info_len = Math.min(BPF_PROG_INFO_SIZE, info_len);
 
