@@ -18,7 +18,37 @@ import {
   type BpfMap,
   type BpfMapCreateAttr,
 } from '@bpf-internals/maps';
+import {
+  BPF_ADD,
+  BPF_ALU64_IMM,
+  BPF_B,
+  BPF_DW,
+  BPF_EMIT_CALL,
+  BPF_EXIT_INSN,
+  BPF_JEQ,
+  BPF_JMP_IMM,
+  BPF_LD_MAP_FD,
+  BPF_MOV64_IMM,
+  BPF_MOV64_REG,
+  BPF_REG_0,
+  BPF_REG_1,
+  BPF_REG_10,
+  BPF_REG_2,
+  BPF_REG_3,
+  BPF_REG_4,
+  BPF_ST_MEM,
+  bpf_func_id,
+  bpf_prog_type,
+  encodeInsns,
+} from '@bpf-internals/uapi';
+import {
+  bpf_ringbuf_discard,
+  bpf_ringbuf_output,
+  bpf_ringbuf_reserve,
+  bpf_ringbuf_submit,
+} from '@bpf-internals/maps';
 import { hostBpf, skipReason, type HostBpf } from './host/bpf.js';
+import { hostLoad, hostTestRun } from './core-host.js';
 
 const { host } = hostBpf();
 const NCPUS = (() => {
@@ -75,6 +105,7 @@ const NEXT = 4;
 const LOOKUP_AND_DELETE = 21;
 
 const u32 = (v: number): Uint8Array => new Uint8Array(new Uint32Array([v]).buffer);
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host kernel', () => {
   const h = host!;
@@ -282,6 +313,94 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
       h.close(hfd);
     }
     for (const fd of Object.values(fdOf)) h.close(fd);
+  });
+
+  it('ring buffer records written by programs are the same bytes in the mmap()ed ring', () => {
+    const koffi = createRequire(import.meta.url)('koffi');
+    const libc = koffi.load('libc.so.6');
+    const mm = libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)');
+    const mun = libc.func('int munmap(void *addr, size_t len)');
+    const size = 4096;
+    const f = { map_type: T.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: size };
+    const fd = hostCreate(h, f);
+    const m = modelCreate(f) as BpfMap;
+    // [kind, record size, fill byte]: output copies 8 bytes of 0x11.. from the stack; reserve writes one byte
+    const script: ['output' | 'submit' | 'discard', number, number][] = [
+      ['output', 5, 0x11],
+      ['submit', 13, 0x22],
+      ['discard', 3, 0x33],
+      ['output', 8, 0x44],
+      ['submit', 1000, 0x55],
+      ['output', 1, 0x66],
+      ['submit', 2100, 0x77], // no room: reserve gives NULL on both
+      ['output', 4000, 0x88], // no room: output gives -EAGAIN
+    ];
+    const prog = (kind: string, n: number, fill: number): Uint8Array => {
+      const head = [BPF_LD_MAP_FD(BPF_REG_1, fd)];
+      if (kind === 'output') {
+        // 4000-byte outputs need a buffer that big: fall back to the stack only when it fits
+        const len = Math.min(n, 8);
+        return encodeInsns([
+          BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, fill * 0x01010101),
+          ...head,
+          BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+          BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8),
+          BPF_MOV64_IMM(BPF_REG_3, len),
+          BPF_MOV64_IMM(BPF_REG_4, 0),
+          BPF_EMIT_CALL(bpf_func_id.BPF_FUNC_ringbuf_output),
+          BPF_EXIT_INSN(),
+        ]);
+      }
+      return encodeInsns([
+        ...head,
+        BPF_MOV64_IMM(BPF_REG_2, n),
+        BPF_MOV64_IMM(BPF_REG_3, 0),
+        BPF_EMIT_CALL(bpf_func_id.BPF_FUNC_ringbuf_reserve),
+        BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 5),
+        BPF_ST_MEM(BPF_B, BPF_REG_0, 0, fill),
+        BPF_MOV64_REG(BPF_REG_1, BPF_REG_0),
+        BPF_MOV64_IMM(BPF_REG_2, 0),
+        BPF_EMIT_CALL(kind === 'submit' ? bpf_func_id.BPF_FUNC_ringbuf_submit : bpf_func_id.BPF_FUNC_ringbuf_discard),
+        BPF_MOV64_IMM(BPF_REG_0, 1),
+        BPF_EXIT_INSN(),
+      ]);
+    };
+    const hostRets: number[] = [];
+    const modelRets: number[] = [];
+    for (const [kind, n, fill] of script) {
+      const { fd: pfd, log } = hostLoad(h, bpf_prog_type.BPF_PROG_TYPE_SOCKET_FILTER, prog(kind, n, fill), { log_level: 1 });
+      expect(pfd, log).toBeGreaterThan(0);
+      const run = hostTestRun(h, pfd, { data_in: new Uint8Array(64) });
+      h.close(pfd);
+      hostRets.push(run.ret, run.retval | 0);
+      if (kind === 'output') {
+        const len = Math.min(n, 8);
+        // the stack slot the program stored: a 32-bit immediate sign-extended to 64 bits
+        const stack = new Uint8Array(8);
+        new DataView(stack.buffer).setBigInt64(0, BigInt((fill * 0x01010101) | 0), true);
+        modelRets.push(0, bpf_ringbuf_output(m, stack, len, 0n));
+      } else {
+        const s = bpf_ringbuf_reserve(m, n, 0n);
+        if (s) {
+          s[0] = fill;
+          (kind === 'submit' ? bpf_ringbuf_submit : bpf_ringbuf_discard)(s, 0n);
+        }
+        modelRets.push(0, s ? 1 : 0);
+      }
+    }
+    check('program results', modelRets, hostRets);
+    const len = 2 * 4096 + 2 * size;
+    const p = mm(null, len, 1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 0);
+    expect(koffi.address(p)).not.toBe(0xffffffffffffffffn);
+    const hostRegion = new Uint8Array(koffi.view(p, len)).slice();
+    mun(p, len);
+    h.close(fd);
+    const region = m.ops.map_mmap!(m) as Uint8Array;
+    check('region length', region.length, len);
+    // compare page by page so a difference names where it is
+    for (let off = 0; off < len; off += 4096) {
+      check(`ring page at ${off}`, hex(region.subarray(off, off + 4096)), hex(hostRegion.subarray(off, off + 4096)));
+    }
   });
 
   it('a ring buffer refuses element commands as the ops say (ERR_PTR(-ENOTSUPP) from lookup)', () => {

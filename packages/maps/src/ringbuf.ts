@@ -7,7 +7,7 @@
  * https://elixir.bootlin.com/linux/v6.18/source/tools/lib/bpf/ringbuf.c
  *
  * Memory, as user space maps it (`map_mmap`): page 0 holds consumer_pos (u64,
- * written by user space), page 1 producer_pos (u64), then the data area twice
+ * written by user space), page 1 producer_pos and pending_pos (u64s), then the data area twice
  * (the kernel maps the data pages twice so a record that wraps past the end reads
  * as one contiguous run). Every record starts with an 8-byte header
  * `{ u32 len; u32 pg_off; }`; len carries BPF_RINGBUF_BUSY_BIT while the producer
@@ -33,6 +33,7 @@ const RINGBUF_MAX_RECORD_SZ = Math.floor(0xffffffff / 4);
 /** Offsets inside the mmap region. */
 const CONSUMER_POS_OFF = 0;
 const PRODUCER_POS_OFF = PAGE_SIZE;
+const PENDING_POS_OFF = PAGE_SIZE + 8;
 const DATA_OFF = 2 * PAGE_SIZE;
 
 /** `struct bpf_ringbuf` + `struct bpf_ringbuf_map`. */
@@ -124,6 +125,8 @@ export function __bpf_ringbuf_reserve(map: BpfMap, size: number): Uint8Array | n
     pend_pos += round_up((hdr_len & ~BPF_RINGBUF_DISCARD_BIT) + BPF_RINGBUF_HDR_SZ, 8);
   }
   rb.pending_pos = pend_pos;
+  // pending_pos shares the producer page (user space can read it, right after producer_pos)
+  set_pos(rb, PENDING_POS_OFF, pend_pos);
   if (new_prod_pos - cons_pos > rb.mask || new_prod_pos - pend_pos > rb.mask) return null;
   const off = prod_pos & rb.mask;
   // pg_off: the header's page offset from the start of struct bpf_ringbuf (3 meta pages)
