@@ -75,6 +75,9 @@ export interface LoadOpts {
   logMask?: RegExp;
   fd_array?: bigint;
   fd_array_cnt?: number;
+  prog_btf_fd?: number;
+  func_info_cnt?: number;
+  line_info_cnt?: number;
   signature?: bigint;
   signature_size?: number;
   keyring_id?: number;
@@ -104,6 +107,9 @@ export function progLoad(c: ScenarioCtx, insns: BpfInsn[], o: LoadOpts = {}, exp
     expected_attach_type: o.expected_attach_type ?? 0,
     fd_array: o.fd_array ?? 0n,
     fd_array_cnt: o.fd_array_cnt ?? 0,
+    prog_btf_fd: o.prog_btf_fd ?? 0,
+    func_info_cnt: o.func_info_cnt ?? 0,
+    line_info_cnt: o.line_info_cnt ?? 0,
     signature: o.signature ?? 0n,
     signature_size: o.signature_size ?? 0,
     keyring_id: o.keyring_id ?? 0,
@@ -807,6 +813,17 @@ export const progScenarios: Scenario[] = [
       c.close(link2);
       query(c, cg.fd, EGRESS, 8, 0, 0);
       cg.cleanup();
+    },
+  },
+  {
+    name: 'func_info / line_info without a BTF object: the BTF fd is checked first (EBADF, EINVAL)',
+    run: (c) => {
+      const map = c.bpf(C.BPF_MAP_CREATE, encodeAttr('BPF_MAP_CREATE', { map_type: 2, key_size: 4, value_size: 4, max_entries: 1 }), { expect: 'fd' });
+      progLoad(c, ret(0), { level: 1, func_info_cnt: 1, prog_btf_fd: BAD_PROG_FD }, EBADF);
+      progLoad(c, ret(0), { level: 1, line_info_cnt: 1, prog_btf_fd: BAD_PROG_FD }, EBADF);
+      progLoad(c, ret(0), { level: 1, func_info_cnt: 1, prog_btf_fd: map }, EINVAL);
+      progLoad(c, ret(0), { level: 1, func_info_cnt: 0, line_info_cnt: 0, prog_btf_fd: BAD_PROG_FD }, 'fd');
+      c.close(map);
     },
   },
   // ---- capabilities: model-only (the host runs the tests as root); the kernel's answers from
