@@ -325,6 +325,7 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
     const fd = hostCreate(h, f);
     const m = modelCreate(f) as BpfMap;
     // [kind, record size, fill byte]: output copies 8 bytes of 0x11.. from the stack; reserve writes one byte
+    // then the consumer catches up and the next records wrap past the end of the ring
     const script: ['output' | 'submit' | 'discard', number, number][] = [
       ['output', 5, 0x11],
       ['submit', 13, 0x22],
@@ -356,8 +357,9 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
         BPF_MOV64_IMM(BPF_REG_2, n),
         BPF_MOV64_IMM(BPF_REG_3, 0),
         BPF_EMIT_CALL(bpf_func_id.BPF_FUNC_ringbuf_reserve),
-        BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 5),
+        BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 6),
         BPF_ST_MEM(BPF_B, BPF_REG_0, 0, fill),
+        BPF_ST_MEM(BPF_B, BPF_REG_0, n - 1, fill ^ 0xff), // the last byte: past the ring's end when the record wraps
         BPF_MOV64_REG(BPF_REG_1, BPF_REG_0),
         BPF_MOV64_IMM(BPF_REG_2, 0),
         BPF_EMIT_CALL(kind === 'submit' ? bpf_func_id.BPF_FUNC_ringbuf_submit : bpf_func_id.BPF_FUNC_ringbuf_discard),
@@ -367,7 +369,24 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
     };
     const hostRets: number[] = [];
     const modelRets: number[] = [];
+    /** The consumer caught up: consumer_pos = producer_pos, through each side's mapped page. */
+    const consumeAll = (): void => {
+      const region = m.ops.map_mmap!(m) as Uint8Array;
+      const dv = new DataView(region.buffer, region.byteOffset);
+      dv.setBigUint64(0, dv.getBigUint64(4096, true), true);
+      const rw = mm(null, 4096, 3 /* PROT_READ|PROT_WRITE */, 1, fd, 0);
+      const ro = mm(null, 8192, 1, 1, fd, 0);
+      const prod = new DataView(koffi.view(ro, 8192)).getBigUint64(4096, true);
+      new DataView(koffi.view(rw, 4096)).setBigUint64(0, prod, true);
+      mun(rw, 4096);
+      mun(ro, 8192);
+    };
+    script.push(['consume' as never, 0, 0], ['submit', 1500, 0x99], ['output', 8, 0x5a], ['submit', 1200, 0x77], ['submit', 900, 0x3c]);
     for (const [kind, n, fill] of script) {
+      if ((kind as string) === 'consume') {
+        consumeAll();
+        continue;
+      }
       const { fd: pfd, log } = hostLoad(h, bpf_prog_type.BPF_PROG_TYPE_SOCKET_FILTER, prog(kind, n, fill), { log_level: 1 });
       expect(pfd, log).toBeGreaterThan(0);
       const run = hostTestRun(h, pfd, { data_in: new Uint8Array(64) });
@@ -383,6 +402,7 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
         const s = bpf_ringbuf_reserve(m, n, 0n);
         if (s) {
           s[0] = fill;
+          s[n - 1] = fill ^ 0xff;
           (kind === 'submit' ? bpf_ringbuf_submit : bpf_ringbuf_discard)(s, 0n);
         }
         modelRets.push(0, s ? 1 : 0);
