@@ -426,9 +426,12 @@ describe('the compiled tier really compiles', () => {
     expect(bpf_prog_js_source(pd)).not.toBeNull();
     expect(bpf_prog_js_compile(pd)).toBeTypeOf('function');
   });
-  it('calls between subprograms stay on the switch interpreter', () => {
+  it('bpf-to-bpf calls compile; tail calls stay on the switch interpreter', () => {
     const pd = bpf_prog_predecode(bpf_asm('call pc+1\nexit\nr0 = 1\nexit'), new BpfMemory());
     if ('message' in pd) throw new Error(pd.message);
-    expect(bpf_prog_js_source(pd)).toBeNull();
+    expect(bpf_prog_js_compile(pd)).toBeTypeOf('function');
+    const tc = bpf_prog_predecode(bpf_asm('r2 = 0\nr3 = 0\ncall bpf_tail_call#12\nexit'), new BpfMemory());
+    if ('message' in tc) throw new Error(tc.message);
+    expect(bpf_prog_js_source(tc)).toBeNull();
   });
 });

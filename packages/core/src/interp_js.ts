@@ -8,7 +8,7 @@
  *
  * Why a second tier: a `switch` interpreter in JavaScript pays a mispredicted indirect jump and
  * typed-array traffic per instruction; compiling each program once removes both. What it does
- * not compile (bpf-to-bpf calls, tail calls, LD_ABS/LD_IND, may_goto, tracing) runs on the
+ * not compile (tail calls, LD_ABS/LD_IND, may_goto, tracing, programs over 1500 instructions) runs on the
  * switch interpreter, and so does everything where `new Function` is unavailable (a strict
  * Content-Security-Policy).
  *
@@ -20,7 +20,7 @@
 import type { bpf_prog, BpfRunEnv, BpfRunResult } from './filter.js';
 import { BpfFault } from './memory.js';
 import { interpSupport as S, interpret, type Predecoded } from './interp.js';
-import { MAX_BPF_STACK } from '@bpf-internals/uapi';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '@bpf-internals/uapi';
 
 export type Compiled = (env: BpfRunEnv, L: Int32Array, H: Int32Array, pd: Predecoded, regs: { lo: Int32Array; hi: Int32Array }) => BpfRunResult;
 
@@ -32,7 +32,7 @@ const SIZES = [4, 2, 1, 8];
 
 /** Can this tier compile the instruction? (The rest makes the whole program use the switch.) */
 function supported(code: number, src: number): boolean {
-  if (code === 0x85) return src === 0; // helper calls only
+  if (code === 0x85) return src === 0 || src === 1; // helpers and bpf-to-bpf calls (not kfuncs)
   if (code === 0xf5 || code === 0xe5) return false; // tail call, may_goto
   if ((code & 7) === 0 && code !== 0x18) return false; // LD_ABS / LD_IND
   return true;
@@ -58,7 +58,14 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
     const cls = code & 7;
     if (cls === 0x05 || cls === 0x06) {
       const op = code & 0xf0;
-      if (op === 0x80) continue;
+      if (op === 0x80) {
+        // A bpf-to-bpf call: its target and its return point are dispatched to.
+        if (((w >> 12) & 15) === 1) {
+          leader[i + 1 + P[i * 4 + 2]!] = 1;
+          leader[i + 1] = 1;
+        }
+        continue;
+      }
       if (op === 0x90) {
         leader[i + 1] = 1;
         continue;
@@ -234,7 +241,23 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
       }
       if (cls === 0x05 || cls === 0x06) {
         if (code === 0x95) {
-          out.push(`env.insns = n; return { ok: true, r0: toBig(h0, l0), insns: n };`);
+          // exit: from the main frame, the result; from a subprogram, back to the caller with
+          // its r6-r9 and frame pointer restored.
+          out.push(
+            `if (depth === 0) { env.insns = n; return { ok: true, r0: toBig(h0, l0), insns: n }; }`,
+            `depth--; t = depth * 10; l6 = fS[t]; l7 = fS[t + 1]; l8 = fS[t + 2]; l9 = fS[t + 3]; l10 = fS[t + 4]; h6 = fS[t + 5]; h7 = fS[t + 6]; h8 = fS[t + 7]; h9 = fS[t + 8]; h10 = fS[t + 9];`,
+            `pc = fR[depth]; continue;`,
+          );
+          return;
+        }
+        if (code === 0x85 && s === 1) {
+          out.push(
+            `if (depth + 1 >= ${MAX_CALL_FRAMES}) { env.insns = ${cnt}; return { ok: false, error: { kind: 'call_depth', insn: ${i}, message: 'the call stack of ' + (depth + 2) + ' frames is too deep' }, insns: env.insns }; }`,
+            `t = depth * 10; fS[t] = l6; fS[t + 1] = l7; fS[t + 2] = l8; fS[t + 3] = l9; fS[t + 4] = l10; fS[t + 5] = h6; fS[t + 6] = h7; fS[t + 7] = h8; fS[t + 8] = h9; fS[t + 9] = h10;`,
+            `fR[depth] = ${i + 1}; depth++;`,
+            `fr = mem.stackFrame(depth, ${MAX_BPF_STACK}); fr.bytes.fill(0); l10 = (fr.lo + fr.size) | 0; h10 = fr.hi;`,
+            `pc = ${i + 1 + imm}; continue;`,
+          );
           return;
         }
         if (code === 0x85) {
@@ -348,7 +371,8 @@ const HELPER = (insn, id, cnt) => ({ ok: false, error: { kind: 'unknown_helper',
 return function bpf_prog_js(env, L, H, pd, regs) {
   const mem = env.mem, rc = pd.rc, limit = env.insn_limit;
   let ${regs};
-  let n = 0, pc = 0, t = 0, a = 0, o = 0, fn, ep = mem.epoch;
+  let n = 0, pc = 0, t = 0, a = 0, o = 0, fn, fr, ep = mem.epoch, depth = 0;
+  const fR = new Int32Array(${MAX_CALL_FRAMES}), fS = new Int32Array(${MAX_CALL_FRAMES * 10});
   let c = null;
   ${memSites.map((k) => `let hi${k} = 0, lo${k} = 0, sz${k} = -1, v${k} = null, b${k} = null; c = rc[${k}]; if (c !== null) { ${refillFrom(k)} }`).join('\n  ')}
   for (;;) {
