@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { bpf_map_type as T, decodeAttr, encodeAttr } from '@bpf-internals/uapi';
 import {
+  bpf_fd_array_map_lookup_elem,
   bpf_fd_array_map_update_elem,
   bpf_fd_htab_map_update_elem,
   bpf_percpu_array_copy,
@@ -421,6 +422,61 @@ describe.skipIf(!host)('arrays, queues, stacks and ring buffers against the host
     for (let off = 0; off < len; off += 4096) {
       check(`ring page at ${off}`, hex(region.subarray(off, off + 4096)), hex(hostRegion.subarray(off, off + 4096)));
     }
+  });
+
+  it('prog_array: programs by fd, ids back, the owner type fixed by the first program', () => {
+    const ret0 = encodeInsns([BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN()]);
+    const load = (type: number): { fd: number; id: number; type: number } => {
+      const { fd: pfd, log } = hostLoad(h, type, ret0, { log_level: 1 });
+      expect(pfd, log).toBeGreaterThan(0);
+      // BPF_OBJ_GET_INFO_BY_FD: bpf_prog_info.id is the u32 at offset 4
+      const info = h.mem.alloc(256);
+      const a = new Uint8Array(16);
+      const d = new DataView(a.buffer);
+      d.setUint32(0, pfd, true);
+      d.setUint32(4, 256, true);
+      d.setBigUint64(8, info, true);
+      const at = h.mem.alloc(16);
+      h.mem.write(at, a);
+      expect(h.bpf(15, at, 16)).toBe(0);
+      return { fd: pfd, id: new DataView(h.mem.read(info, 8).buffer).getUint32(4, true), type };
+    };
+    const progs = [load(bpf_prog_type.BPF_PROG_TYPE_SOCKET_FILTER), load(bpf_prog_type.BPF_PROG_TYPE_SOCKET_FILTER), load(bpf_prog_type.BPF_PROG_TYPE_XDP)];
+    const refs = new Map(progs.map((p) => [p.fd, { ...p, refs: 0 }]));
+    const fds: BpfFdResolver = {
+      get(fd, want) {
+        const p = refs.get(fd);
+        if (!p || want !== 'prog') return p ? -22 : -9;
+        p.refs++;
+        // every program on this host is JITed (bpf_jit_enable): jited is the same for all
+        return { id: p.id, type: p.type, jited: true, inc: () => void p.refs++, put: () => void p.refs-- };
+      },
+    };
+    const f = { map_type: T.BPF_MAP_TYPE_PROG_ARRAY, key_size: 4, value_size: 4, max_entries: 4 };
+    const fd = hostCreate(h, f);
+    const m = modelCreate(f) as BpfMap;
+    const steps: [string, number, number, bigint][] = [
+      ['store socket filter A at 0', 0, progs[0].fd, 0n],
+      ['store socket filter B at 1', 1, progs[1].fd, 0n],
+      ['store XDP at 2 (owner is a socket filter)', 2, progs[2].fd, 0n],
+      ['store with BPF_NOEXIST', 3, progs[0].fd, 1n],
+      ['store past the end', 4, progs[0].fd, 0n],
+      ['store fd 9999', 3, 9999, 0n],
+      ['replace slot 0 with B', 0, progs[1].fd, 0n],
+    ];
+    for (const [name, key, pfd, flags] of steps) {
+      check(name, bpf_fd_array_map_update_elem(m, fds, u32(key), u32(pfd), flags), hostElem(h, UPDATE, fd, u32(key), u32(pfd), flags));
+    }
+    for (const key of [0, 1, 2, 5]) {
+      const hv = new Uint8Array(4);
+      const hr = hostElem(h, LOOKUP, fd, u32(key), hv);
+      const mv = new Uint8Array(4);
+      const mr = bpf_fd_array_map_lookup_elem(m, u32(key), mv);
+      check(`lookup ${key}`, [mr, mr === 0 ? mv[0] | (mv[1] << 8) : 0], [hr, hr === 0 ? hv[0] | (hv[1] << 8) : 0]);
+    }
+    for (const key of [1, 1, 7]) check(`delete ${key}`, m.ops.map_delete_elem(m, u32(key)), hostElem(h, DELETE, fd, u32(key), null));
+    h.close(fd);
+    for (const p of progs) h.close(p.fd);
   });
 
   it('a ring buffer refuses element commands as the ops say (ERR_PTR(-ENOTSUPP) from lookup)', () => {
