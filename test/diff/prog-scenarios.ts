@@ -826,6 +826,44 @@ export const progScenarios: Scenario[] = [
       c.close(map);
     },
   },
+  {
+    name: 'attach points the model has no targets for answer as the kernel does without one',
+    run: (c) => {
+      const map = c.bpf(C.BPF_MAP_CREATE, encodeAttr('BPF_MAP_CREATE', { map_type: 2, key_size: 4, value_size: 4, max_entries: 1 }), { expect: 'fd' });
+      const sf = progLoad(c, ret(0), {}, 'fd');
+      const rows: [number, number][] = [
+        [PT.BPF_PROG_TYPE_KPROBE, AT.BPF_PERF_EVENT],
+        [PT.BPF_PROG_TYPE_TRACEPOINT, AT.BPF_PERF_EVENT],
+        [PT.BPF_PROG_TYPE_PERF_EVENT, AT.BPF_PERF_EVENT],
+        [PT.BPF_PROG_TYPE_SK_SKB, AT.BPF_SK_SKB_STREAM_VERDICT],
+        [PT.BPF_PROG_TYPE_SK_MSG, AT.BPF_SK_MSG_VERDICT],
+        [PT.BPF_PROG_TYPE_FLOW_DISSECTOR, AT.BPF_FLOW_DISSECTOR],
+        [PT.BPF_PROG_TYPE_SK_LOOKUP, AT.BPF_SK_LOOKUP],
+        [PT.BPF_PROG_TYPE_NETFILTER, AT.BPF_NETFILTER],
+        [PT.BPF_PROG_TYPE_RAW_TRACEPOINT, AT.BPF_TRACE_RAW_TP],
+      ];
+      for (const [type, at] of rows) {
+        const eat = type === PT.BPF_PROG_TYPE_SK_LOOKUP || type === PT.BPF_PROG_TYPE_NETFILTER ? at : 0;
+        const p = progLoad(c, ret(0), { type, expected_attach_type: eat }, 'fd');
+        linkCreate(c, p, map, at);
+        linkCreate(c, p, BAD_PROG_FD, at);
+        if (type === PT.BPF_PROG_TYPE_SK_SKB || type === PT.BPF_PROG_TYPE_SK_MSG || type === PT.BPF_PROG_TYPE_KPROBE) {
+          attach(c, C.BPF_PROG_ATTACH, map, p, at);
+          attach(c, C.BPF_PROG_ATTACH, BAD_PROG_FD, p, at);
+          attach(c, C.BPF_PROG_ATTACH, sf, p, at);
+          attach(c, C.BPF_PROG_DETACH, map, p, at);
+          attach(c, C.BPF_PROG_DETACH, BAD_PROG_FD, p, at);
+        }
+        if (type === PT.BPF_PROG_TYPE_FLOW_DISSECTOR) {
+          attach(c, C.BPF_PROG_ATTACH, map, p, at);
+          attach(c, C.BPF_PROG_DETACH, map, p, at);
+        }
+        c.close(p);
+      }
+      linkCreate(c, sf, map, AT.BPF_CGROUP_INET_EGRESS);
+      linkCreate(c, sf, map, 0);
+    },
+  },
   // ---- capabilities: model-only (the host runs the tests as root); the kernel's answers from
   // bpf_prog_load's checks, in its order
   {

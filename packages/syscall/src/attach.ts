@@ -38,6 +38,7 @@ import { trace_step } from './trace.js';
 const EPERM = -1;
 const EBADF = -9;
 const EINVAL = -22;
+const EOPNOTSUPP = -95;
 
 const BPF_F_ATTACH_MASK_BASE = BPF_F_ALLOW_OVERRIDE | BPF_F_ALLOW_MULTI | BPF_F_REPLACE | BPF_F_PREORDER;
 const BPF_F_ATTACH_MASK_MPROG = BPF_F_REPLACE | BPF_F_BEFORE | BPF_F_AFTER | BPF_F_ID | BPF_F_LINK;
@@ -55,6 +56,29 @@ const O = {
 function no_target(proc: Process, attr: Uint8Array): number {
   const dv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
   return proc.files.fdget(dv.getUint32(O.target_fd, true)) ? EINVAL : EBADF;
+}
+
+/**
+ * `sock_map_get_from_fd` / `sock_map_prog_detach`: the target must be a sockmap or sockhash; the
+ * model has neither, so a map answers -EOPNOTSUPP (as the live kernel does for another map type),
+ * another file -EINVAL, a closed fd -EBADF.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/net/core/sock_map.c (sock_map_get_from_fd)
+ */
+function sock_map_target(proc: Process, attr: Uint8Array): number {
+  const dv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
+  const file = proc.files.fdget(dv.getUint32(O.target_fd, true));
+  if (!file) return EBADF;
+  return file.f_op.name === 'bpf-map' ? EOPNOTSUPP : EINVAL;
+}
+
+/**
+ * `netns_bpf_prog_attach` / `netns_bpf_prog_detach`: the flow dissector attaches to the caller's
+ * network namespace and takes no target fd, flags or replace fd (-EINVAL). Attaching to the
+ * namespace itself is not modelled (-EINVAL too).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/net_namespace.c (netns_bpf_prog_attach)
+ */
+function netns_target(_proc: Process, _attr: Uint8Array): number {
+  return EINVAL;
 }
 
 // #region bpf_prog_attach
@@ -85,6 +109,8 @@ export function bpf_prog_attach(proc: Process, attr: Uint8Array): number {
   }
   let ret: number;
   if (is_cgroup_prog_type(ptype, prog.expected_attach_type, true)) ret = cgroup_bpf_prog_attach(proc, attr, ptype, prog);
+  else if (ptype === PT.BPF_PROG_TYPE_SK_SKB || ptype === PT.BPF_PROG_TYPE_SK_MSG) ret = sock_map_target(proc, attr);
+  else if (ptype === PT.BPF_PROG_TYPE_FLOW_DISSECTOR) ret = netns_target(proc, attr);
   else ret = no_target(proc, attr);
   trace_step(proc.kernel, 1, 'bpf_prog_attach', `prog ${prog.aux.id}, attach_type ${attach_type}, flags 0x${flags.toString(16)}`, ret);
   if (ret) bpf_prog_put(prog);
@@ -126,8 +152,10 @@ export function bpf_prog_detach(proc: Process, attr: Uint8Array): number {
       return cgroup_bpf_prog_detach(proc, attr, ptype);
     case PT.BPF_PROG_TYPE_SK_MSG:
     case PT.BPF_PROG_TYPE_SK_SKB:
-    case PT.BPF_PROG_TYPE_LIRC_MODE2:
+      return sock_map_target(proc, attr);
     case PT.BPF_PROG_TYPE_FLOW_DISSECTOR:
+      return netns_target(proc, attr);
+    case PT.BPF_PROG_TYPE_LIRC_MODE2:
       return no_target(proc, attr);
     default:
       return EINVAL;

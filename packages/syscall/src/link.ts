@@ -13,10 +13,10 @@
  *   case BPF_LINK_DETACH: return link_detach(proc, attr);
  * (BPF_LINK_GET_FD_BY_ID finds `bpf_link` objects in link_idr; they carry `fops`.)
  *
- * Link types modelled: cgroup (cgroup.ts) and XDP (net.ts). The others (tracing, perf, kprobe,
- * netns, sockmap, tcx, netkit, netfilter, struct_ops, iter) answer as the kernel does when their
- * target cannot exist in the model: -EINVAL (or -EBADF for a closed target fd where the kernel
- * resolves the fd first). Not modelled: BPF_LINK_UPDATE of map-based links (struct_ops).
+ * Link types modelled: cgroup (cgroup.ts) and XDP (net.ts). The others answer as the live kernel
+ * does when their target cannot exist in the model: perf links -EBADF (no perf event behind the
+ * fd), sockmap and netns links -EBADF/-EINVAL, netfilter -EAFNOSUPPORT for an unknown family,
+ * tracing/LSM/tcx/netkit/struct_ops/iter -EINVAL. Not modelled: BPF_LINK_UPDATE of map-based links.
  * @module
  */
 import type { bpf_prog } from '@bpf-internals/core';
@@ -35,6 +35,7 @@ const EBADF = -9;
 const EFAULT = -14;
 const EINVAL = -22;
 const EOPNOTSUPP = -95;
+const EAFNOSUPPORT = -97;
 
 /** `BPF_F_REPLACE`. */
 const BPF_F_REPLACE = 1 << 2;
@@ -179,6 +180,28 @@ export function link_create(proc: Process, attr: Uint8Array, _uattr: bigint): nu
       case PT.BPF_PROG_TYPE_XDP:
         ret = bpf_xdp_link_attach(proc, attr, prog);
         break;
+      case PT.BPF_PROG_TYPE_PERF_EVENT:
+      case PT.BPF_PROG_TYPE_TRACEPOINT:
+      case PT.BPF_PROG_TYPE_KPROBE:
+        // bpf_perf_link_attach: perf_event_get(target_fd) finds no perf event in the model
+        ret = EBADF;
+        break;
+      case PT.BPF_PROG_TYPE_SK_SKB:
+      case PT.BPF_PROG_TYPE_SK_MSG:
+      case PT.BPF_PROG_TYPE_FLOW_DISSECTOR:
+      case PT.BPF_PROG_TYPE_SK_LOOKUP: {
+        // sock_map_link_create (bpf_map_get) / netns_bpf_link_create (get_net_ns_by_fd): the
+        // target must be a sockmap or a netns, which the model has none of
+        const file = proc.files.fdget(dv.getUint32(LINK_CREATE.target_fd, true));
+        ret = file ? EINVAL : EBADF;
+        break;
+      }
+      case PT.BPF_PROG_TYPE_NETFILTER: {
+        // bpf_nf_link_attach: only NFPROTO_IPV4 (2) and NFPROTO_IPV6 (10); hooks are not modelled
+        const pf = dv.getUint32(attrField('BPF_LINK_CREATE', 'link_create.netfilter.pf').offset, true);
+        ret = pf === 2 || pf === 10 ? EINVAL : EAFNOSUPPORT;
+        break;
+      }
       default:
         // tracing/LSM need kernel BTF targets, the others targets the model does not have
         ret = EINVAL;
