@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import * as J from './bpf_jit.js';
 import { type RvJitContext } from './bpf_jit.js';
 import { emit_branch, emit_imm, emit_jump_and_link } from './bpf_jit_comp64.js';
-import { disassemble, rv_decode } from './disasm.js';
+import { compile } from './bpf_jit_core.js';
+import { encodeInsns, BPF_MOV64_IMM, BPF_EXIT_INSN } from '@bpf-internals/uapi';
+import { disassemble, rv_decode, rv_fields, rv_format } from './disasm.js';
 
 // Every encoder the JIT has, with the canonical name the decoder must give back.
 type Enc = [string, (a: number, b: number, c: number) => number, 'rri' | 'rrr' | 'ri' | 'rr' | 'amo' | 'branch' | 'store' | 'load'];
@@ -148,9 +150,27 @@ describe('branches near and far', () => {
 // allocates the image, the next confirms), then the final write: 1 + 1 + 1 + 1 for a program
 // without branches whose size is right after the first real pass.
 describe('compile reports the pass= bpf_jit_dump prints', () => {
-  it('r0 = 0; exit converges in 3 loop passes plus the final one: pass=4', async () => {
-    const { compile } = await import('./bpf_jit_core.js');
-    const { encodeInsns, BPF_MOV64_IMM, BPF_EXIT_INSN } = await import('@bpf-internals/uapi');
+  it('r0 = 0; exit converges in 3 loop passes plus the final one: pass=4', () => {
     expect(compile(encodeInsns([BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()])).passes).toBe(4);
   });
+});
+
+describe('rv_fields draws an instruction as its format\'s bit fields', () => {
+  const rows: [string, number, string, string[]][] = [
+    // c.addi a5,5: funct3 000, imm[5] 0, rd 01111 (x15), imm[4:0] 00101, op 01
+    ['c.addi a5,5', J.rvc_addi(15, 5), 'CI', ['000', '0', '01111', '00101', '01']],
+    // addi a5,a5,5: imm 000000000101, rs1 01111, funct3 000, rd 01111, opcode 0010011
+    ['addi a5,a5,5', J.rv_addi(15, 15, 5), 'I', ['000000000101', '01111', '000', '01111', '0010011']],
+    // add a0,a1,a2: funct7 0, rs2 01100, rs1 01011, funct3 000, rd 01010, opcode 0110011
+    ['add a0,a1,a2', J.rv_add(10, 11, 12), 'R', ['0000000', '01100', '01011', '000', '01010', '0110011']],
+    // amoadd.d.aqrl a1,a1,(a0): funct5 00000, aq 1, rl 1, rs2 01011, rs1 01010, funct3 011, rd 01011, opcode 0101111
+    ['amoadd.d.aqrl', J.rv_amoadd_d(11, 11, 10, 1, 1), 'A', ['00000', '1', '1', '01011', '01010', '011', '01011', '0101111']],
+  ];
+  for (const [name, word, fmt, bits] of rows) {
+    it(`${name} is ${fmt}-type with fields ${bits.join(' ')}`, () => {
+      const d = rv_decode(word & 0xffff, word >>> 16)!;
+      expect(rv_format(d)).toBe(fmt);
+      expect(rv_fields(d, word).map((f) => f.bits)).toEqual(bits);
+    });
+  }
 });

@@ -382,3 +382,66 @@ function format(i: RvInsn, pc: bigint, hiAddr: (bigint | null)[]): string {
 export function formatDisasm(lines: DisasmLine[]): string {
   return lines.map((l) => `${l.addr.toString(16).padStart(8, ' ')}:\t${l.raw.padEnd(8, ' ')}          \t${l.text}`).join('\n');
 }
+
+/** One bit field of an encoded instruction, for drawing it. */
+export interface RvField {
+  name: string;
+  hi: number;
+  lo: number;
+  bits: string;
+}
+
+// #region fields
+const F32: Record<string, [string, number, number][]> = {
+  R: [['funct7', 31, 25], ['rs2', 24, 20], ['rs1', 19, 15], ['funct3', 14, 12], ['rd', 11, 7], ['opcode', 6, 0]],
+  I: [['imm[11:0]', 31, 20], ['rs1', 19, 15], ['funct3', 14, 12], ['rd', 11, 7], ['opcode', 6, 0]],
+  S: [['imm[11:5]', 31, 25], ['rs2', 24, 20], ['rs1', 19, 15], ['funct3', 14, 12], ['imm[4:0]', 11, 7], ['opcode', 6, 0]],
+  B: [['imm[12|10:5]', 31, 25], ['rs2', 24, 20], ['rs1', 19, 15], ['funct3', 14, 12], ['imm[4:1|11]', 11, 7], ['opcode', 6, 0]],
+  U: [['imm[31:12]', 31, 12], ['rd', 11, 7], ['opcode', 6, 0]],
+  J: [['imm[20|10:1|11|19:12]', 31, 12], ['rd', 11, 7], ['opcode', 6, 0]],
+  A: [['funct5', 31, 27], ['aq', 26, 26], ['rl', 25, 25], ['rs2', 24, 20], ['rs1', 19, 15], ['funct3', 14, 12], ['rd', 11, 7], ['opcode', 6, 0]],
+};
+const F16: Record<string, [string, number, number][]> = {
+  CR: [['funct4', 15, 12], ['rd/rs1', 11, 7], ['rs2', 6, 2], ['op', 1, 0]],
+  CI: [['funct3', 15, 13], ['imm', 12, 12], ['rd/rs1', 11, 7], ['imm', 6, 2], ['op', 1, 0]],
+  CSS: [['funct3', 15, 13], ['imm', 12, 7], ['rs2', 6, 2], ['op', 1, 0]],
+  CIW: [['funct3', 15, 13], ['imm', 12, 5], ["rd'", 4, 2], ['op', 1, 0]],
+  CL: [['funct3', 15, 13], ['imm', 12, 10], ["rs1'", 9, 7], ['imm', 6, 5], ["rd'", 4, 2], ['op', 1, 0]],
+  CS: [['funct3', 15, 13], ['imm', 12, 10], ["rs1'", 9, 7], ['imm', 6, 5], ["rs2'", 4, 2], ['op', 1, 0]],
+  CA: [['funct6', 15, 10], ["rd'/rs1'", 9, 7], ['funct2', 6, 5], ["rs2'", 4, 2], ['op', 1, 0]],
+  CB: [['funct3', 15, 13], ['imm', 12, 12], ['funct2', 11, 10], ["rd'/rs1'", 9, 7], ['imm', 6, 2], ['op', 1, 0]],
+  CJ: [['funct3', 15, 13], ['jump target', 12, 2], ['op', 1, 0]],
+};
+
+/** The format of an instruction (R/I/S/B/U/J/A, or an RVC format). */
+export function rv_format(insn: RvInsn): string {
+  const n = insn.name;
+  if (insn.len === 2) {
+    if (['c.mv', 'c.add', 'c.jr', 'c.jalr', 'c.ebreak'].includes(n)) return 'CR';
+    if (['c.swsp', 'c.sdsp'].includes(n)) return 'CSS';
+    if (n === 'c.addi4spn') return 'CIW';
+    if (['c.lw', 'c.ld'].includes(n)) return 'CL';
+    if (['c.sw', 'c.sd'].includes(n)) return 'CS';
+    if (['c.sub', 'c.xor', 'c.or', 'c.and', 'c.subw', 'c.addw'].includes(n)) return 'CA';
+    if (['c.srli', 'c.srai', 'c.andi', 'c.beqz', 'c.bnez'].includes(n)) return 'CB';
+    if (n === 'c.j') return 'CJ';
+    return 'CI';
+  }
+  if (n === 'lui' || n === 'auipc') return 'U';
+  if (n === 'jal') return 'J';
+  if (['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'].includes(n)) return 'B';
+  if (['sb', 'sh', 'sw', 'sd'].includes(n)) return 'S';
+  if (/^(amo|lr\.|sc\.)/.test(n)) return 'A';
+  if (/^(add|sub|sll|slt|sltu|xor|srl|sra|or|and|mul|mulh|mulhsu|mulhu|div|divu|rem|remu)w?$|^sh[123]add$|^add\.uw$/.test(n)) return 'R';
+  return 'I';
+}
+
+/** The bit fields of an encoded instruction, most significant first. */
+export function rv_fields(insn: RvInsn, word: number): RvField[] {
+  const fmt = rv_format(insn);
+  const n = insn.len === 2 ? 16 : 32;
+  const bits = (word >>> 0).toString(2).padStart(32, '0').slice(32 - n);
+  const layout = insn.len === 2 ? F16[fmt]! : F32[fmt]!;
+  return layout.map(([name, hi, lo]) => ({ name, hi, lo, bits: bits.slice(n - 1 - hi, n - lo) }));
+}
+// #endregion fields
