@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { globToRegExp, REPO_BLOB_URL } from '../../docs/.vitepress/chapters.js';
 import { nodeOnlyReason } from '../../docs/.vitepress/plugins/browser-tests.js';
 import { findUnpinnedKernelLinks } from '../../docs/.vitepress/plugins/kernel-pin.js';
-import { findDeclarationLine, REPO_ROOT, resolveSourceLink } from '../../docs/.vitepress/plugins/source-links.js';
+import { apiPageFor, findDeclarationLine, REPO_ROOT, resolveSourceLink } from '../../docs/.vitepress/plugins/source-links.js';
 import { chapterTestReport } from '../../docs/.vitepress/plugins/test-report.js';
 import { BufferShim } from '../../docs/.vitepress/theme/runner/buffer-shim.js';
 import * as shim from '../../docs/.vitepress/theme/runner/vitest-shim.js';
@@ -97,6 +97,24 @@ describe('source links resolve to a line at build time', () => {
     ['../test/e2e/harness.ts#no_such_function', /no declaration or #region named "no_such_function"/],
   ])('a dead source link %s fails the build', (href, why) => {
     expect(() => resolveSourceLink(href, page)).toThrow(why);
+  });
+});
+
+describe('source links to an exported symbol also link its typedoc page', () => {
+  const docs = join(tmp, 'docs');
+  mkdirSync(join(docs, 'api/@bpf-internals/uapi/functions'), { recursive: true });
+  mkdirSync(join(docs, 'api/@bpf-internals/uapi/variables'), { recursive: true });
+  writeFileSync(join(docs, 'api/@bpf-internals/uapi/functions/encodeAttr.md'), '# encodeAttr');
+  writeFileSync(join(docs, 'api/@bpf-internals/uapi/variables/BPF_ATTR_SIZE.md'), '# BPF_ATTR_SIZE');
+  it.each([
+    ['packages/uapi/src/attr.ts', 'encodeAttr', '/api/@bpf-internals/uapi/functions/encodeAttr'],
+    ['packages/uapi/src/attr.ts', 'BPF_ATTR_SIZE', '/api/@bpf-internals/uapi/variables/BPF_ATTR_SIZE'],
+    ['packages/uapi/src/attr.ts', 'decodeAttr', ''],
+    ['packages/maps/src/hashtab.ts', 'encodeAttr', ''],
+    ['test/e2e/harness.ts', 'fileFor', ''],
+    ['packages/uapi/src/attr.ts', '../../secret', ''],
+  ])('%s#%s -> %j', (path, name, url) => {
+    expect(apiPageFor(path, name, docs)).toBe(url);
   });
 });
 

@@ -83,13 +83,31 @@ export function resolveSourceLink(href: string, pagePath: string): ResolvedSourc
 
 type Token = ReturnType<MarkdownRenderer['parse']>[number];
 
+const API_KINDS = ['functions', 'variables', 'classes', 'interfaces', 'type-aliases', 'enumerations'];
+
+/**
+ * The typedoc page (URL) of symbol `name` exported by the package that `path` belongs to, when
+ * typedoc generated one (docs/api is built before the site by `npm run docs:api`); else ''.
+ */
+export function apiPageFor(path: string, name: string, docsDir = resolve(REPO_ROOT, 'docs')): string {
+  const pkg = /^packages\/([^/]+)\/src\//.exec(path)?.[1];
+  if (!pkg || !/^[\w$]+$/.test(name)) return '';
+  for (const kind of API_KINDS) {
+    const rel = `api/@bpf-internals/${pkg}/${kind}/${name}`;
+    if (existsSync(resolve(docsDir, `${rel}.md`))) return `/${rel}`;
+  }
+  return '';
+}
+
 export function sourceLinksPlugin(md: MarkdownRenderer): void {
   md.core.ruler.push('bpf_source_links', (state) => {
     const env = state.env as { path?: string; relativePath?: string };
     const page = env.path ?? '';
     const errors: string[] = [];
     const visit = (tokens: Token[] | null): void => {
-      for (const t of tokens ?? []) {
+      const list = tokens ?? [];
+      for (let i = 0; i < list.length; i++) {
+        const t = list[i]!;
         if (t.type === 'link_open') {
           const href = t.attrGet('href') ?? '';
           for (const { link, version } of findUnpinnedKernelLinks(href)) {
@@ -101,6 +119,14 @@ export function sourceLinksPlugin(md: MarkdownRenderer): void {
               t.attrSet('href', r.url);
               t.attrSet('title', `${r.path}${r.line ? `:${r.line}` : ''} in this repository`);
               t.attrSet('class', 'source-link');
+              // Cross-link the typedoc page of an exported symbol, right after the link.
+              const api = apiPageFor(r.path, href.split('#')[1] ?? '');
+              const close = list.findIndex((x, j) => j > i && x.type === 'link_close');
+              if (api && close > 0) {
+                const tok = new state.Token('html_inline', '', 0);
+                tok.content = `<a class="api-link" href="${api}" title="API reference">api</a>`;
+                list.splice(close + 1, 0, tok);
+              }
             }
           } catch (e) {
             errors.push((e as Error).message);
