@@ -864,6 +864,29 @@ export const progScenarios: Scenario[] = [
       linkCreate(c, sf, map, 0);
     },
   },
+  {
+    name: 'XDP links on lo (generic XDP, XDP_PASS): one per device, mode flags, info, detach',
+    run: (c) => {
+      const pass = progLoad(c, ret(2), { type: PT.BPF_PROG_TYPE_XDP }, 'fd');
+      linkCreate(c, pass, 999_999, AT.BPF_XDP, 0, EINVAL);
+      linkCreate(c, pass, 1, AT.BPF_XDP, 1, EINVAL);
+      linkCreate(c, pass, 1, AT.BPF_XDP, 4);
+      linkCreate(c, pass, 1, AT.BPF_XDP, 8);
+      linkCreate(c, pass, 1, AT.BPF_XDP, 2 | 4);
+      const link = linkCreate(c, pass, 1, AT.BPF_XDP, 0, 'fd');
+      linkCreate(c, pass, 1, AT.BPF_XDP, 0);
+      linkCreate(c, pass, 1, AT.BPF_XDP, 2);
+      const info = c.mem(64);
+      c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, encodeAttr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: link, info_len: 64, info } }), { expect: 0 });
+      const b = c.proc.mem.read(info, 64);
+      c.note('link type', readU32(b, 0));
+      c.note('ifindex', readU32(b, 16));
+      c.bpf(C.BPF_LINK_DETACH, encodeAttr('BPF_LINK_DETACH', { link_detach: { link_fd: link } }), { expect: 0 });
+      c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, encodeAttr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: link, info_len: 64, info } }), { expect: 0 });
+      c.note('ifindex after detach', readU32(c.proc.mem.read(info, 64), 16));
+      c.close(link);
+    },
+  },
   // ---- capabilities: model-only (the host runs the tests as root); the kernel's answers from
   // bpf_prog_load's checks, in its order
   {

@@ -36,6 +36,7 @@ import { trace_step } from './trace.js';
 
 const EPERM = -1;
 const EBUSY = -16;
+const EOPNOTSUPP = -95;
 const EINVAL = -22;
 const ENOLINK = -67;
 
@@ -241,8 +242,9 @@ const bpf_xdp_link_lops: bpf_link_ops = {
 
 // #region bpf_xdp_link_attach
 /**
- * `bpf_xdp_link_attach`: only mode flags; the device must exist (-EINVAL); one XDP link per
- * device (-EBUSY).
+ * `bpf_xdp_link_attach` and `dev_xdp_attach`: only mode flags, at most one of them; the device must
+ * exist (-EINVAL); one generic XDP link per device (-EBUSY); driver and offload modes are
+ * -EOPNOTSUPP (the model's devices, like lo, have no native XDP).
  * @see https://elixir.bootlin.com/linux/v6.18/source/net/core/dev.c (bpf_xdp_link_attach)
  */
 export function bpf_xdp_link_attach(proc: Process, attr: Uint8Array, prog: bpf_prog): number {
@@ -251,7 +253,13 @@ export function bpf_xdp_link_attach(proc: Process, attr: Uint8Array, prog: bpf_p
   if (flags & ~XDP_FLAGS_MODES) return EINVAL;
   const dev = dev_get_by_index(proc.kernel, dv.getUint32(LINK_CREATE.target_fd, true));
   if (!dev) return EINVAL;
-  if (dev.xdp_link) return EBUSY; // dev_xdp_attach: "XDP program already attached"
+  // dev_xdp_attach: one mode flag at most
+  const modes = flags & XDP_FLAGS_MODES;
+  if (modes & (modes - 1)) return EINVAL;
+  // the model's devices have no native XDP (like lo): no flag or SKB mode means generic XDP
+  const generic = !modes || modes === XDP_FLAGS_SKB_MODE;
+  if (generic && dev.xdp_link) return EBUSY; // "Can't replace active BPF XDP link"
+  if (!generic) return EOPNOTSUPP; // "Underlying driver does not support XDP in native mode"
   const link = bpf_link_init(proc.kernel, bpf_link_type.BPF_LINK_TYPE_XDP, bpf_xdp_link_lops, prog, dv.getUint32(LINK_CREATE.attach_type, true)) as bpf_xdp_link;
   link.dev = dev;
   link.flags = flags;
