@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildElf, compile, disassemble, elfLayout, runImage } from '@bpf-internals/jit-riscv';
 import * as U from '@bpf-internals/uapi';
 import { randomProgram, RANDPROG_MEM, rng } from '../packages/jit-riscv/src/internal/randprog.js';
+import { verifier_fixups_for_jit } from '../packages/jit-riscv/src/internal/fixups.js';
+import { genProgram, mulberry32 } from './core-gen.js';
 
 const has = (cmd: string) => {
   try {
@@ -44,12 +46,18 @@ function programs(n: number): U.BpfInsn[][] {
   return [...FIXED, ...Array.from({ length: n }, (_, i) => randomProgram(1000 + i * 31, 20 + (i % 60)))];
 }
 
+/** core's generated tc/XDP programs with the verifier's patchlets (BPF_REG_AX = t0 included). */
+function corePrograms(n: number): U.BpfInsn[][] {
+  const rnd = mulberry32(0xc0de);
+  return Array.from({ length: n }, (_, i) => verifier_fixups_for_jit(genProgram(rnd, { kind: i % 2 ? 'xdp' : 'tc', body: 24 + (i % 5) * 16 })));
+}
+
 describe.skipIf(!hasObjdump)('disassembly equals riscv64 objdump', () => {
   for (const { name, isa } of ISAS) {
-    it(`${name}: every line of 104 images matches (objdump .4byte lines for instructions it does not know are skipped)`, () => {
+    it(`${name}: every line of 144 images matches (objdump .4byte lines for instructions it does not know are skipped)`, () => {
       let compared = 0;
       let unknownToObjdump = 0;
-      programs(100).forEach((insns, k) => {
+      [...programs(100), ...corePrograms(40)].forEach((insns, k) => {
         const { imageAddr } = elfLayout(0, 0);
         const jit = compile(insns, { ...isa, imageAddr });
         expect(jit.err).toBe(0);
