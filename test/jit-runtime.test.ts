@@ -2,7 +2,7 @@
 // BPF_OBJ_GET_INFO_BY_FD reports) and bpf_prog_run gives what the interpreter gives.
 import { describe, expect, it } from 'vitest';
 import { bpf_prog_alloc, bpf_prog_run, bpf_prog_select_runtime, createRunEnv, regionAddr } from '@bpf-internals/core';
-import { bpf_int_jit_compile, compile, type RvJitProgData } from '@bpf-internals/jit-riscv';
+import { bpf_int_jit_compile, compile, dumpJited, dumpJitedImage, type RvJitProgData } from '@bpf-internals/jit-riscv';
 import * as U from '@bpf-internals/uapi';
 
 const BPF_PROG_TYPE_SOCKET_FILTER = 1;
@@ -32,6 +32,10 @@ describe('bpf_prog_select_runtime with the RV64 JIT', () => {
       // jited_prog_len is the sum of the functions' jited_len; the image their concatenation.
       expect(jited.prog.jited_len).toBe(jit.funcs.reduce((n, f) => n + f.size, 0));
       expect(jited.prog.aux.jited_image!.subarray(0, jit.funcs[0]!.size)).toEqual(compile(row.insns).image.subarray(0, jit.funcs[0]!.size));
+      // prog dump jited: every image instruction appears, beside the BPF it came from.
+      const dump = dumpJited(jited.prog)!;
+      expect(dump.split('\n').filter((l) => /[0-9a-f]+: {2}[0-9a-f]{4,8} {2}/.test(l)).length).toBeGreaterThanOrEqual(row.insns.length);
+      expect(dumpJitedImage(jited.prog.aux.jited_image!).split('\n').length).toBeGreaterThan(row.insns.length);
       const env = createRunEnv();
       const ctx = env.mem.map({ kind: 'ctx', name: 'ctx', bytes: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) });
       const a = bpf_prog_run(jited.prog, regionAddr(ctx), env);

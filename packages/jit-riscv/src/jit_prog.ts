@@ -16,6 +16,9 @@
  * @module
  */
 import type { bpf_prog, BpfRunEnv, BpfRunResult } from '@bpf-internals/core';
+import type { BpfInsn } from '@bpf-internals/uapi';
+import { formatJitedSideBySide } from './dump.js';
+import { disassemble } from './disasm.js';
 import { compile, type CompileOptions, type CompileResult } from './bpf_jit_core.js';
 import { runImage } from './hart.js';
 import { has_tail_call, verifier_fixups_for_jit } from './internal/fixups.js';
@@ -34,6 +37,8 @@ export const jitRuntimeOptions = { applyVerifierFixups: true };
 /** What `aux.jit_data` holds after a successful JIT. */
 export interface RvJitProgData {
   jit: CompileResult;
+  /** The instructions the JIT compiled (`prog->insnsi` after the verifier rewrites applied here). */
+  insns: BpfInsn[];
 }
 
 // #region bpf_int_jit_compile
@@ -64,7 +69,7 @@ export function bpf_int_jit_compile(prog: bpf_prog): bpf_prog {
   prog.jited = true;
   prog.jited_len = reported.length;
   prog.aux.jited_image = reported;
-  prog.aux.jit_data = { jit } satisfies RvJitProgData;
+  prog.aux.jit_data = { jit, insns } satisfies RvJitProgData;
   prog.aux.func_cnt = jit.funcs.length > 1 ? jit.funcs.length : 0;
   prog.bpf_func = (ctx: bigint, env: BpfRunEnv): BpfRunResult => {
     const r = runImage(jit.image, new Uint8Array(0), { env, a0: ctx, a1: 0n, imageAddr: jit.imageAddr, extable: jit.extable, stepLimit: env.insn_limit });
@@ -77,3 +82,20 @@ export function bpf_int_jit_compile(prog: bpf_prog): bpf_prog {
   return prog;
 }
 // #endregion bpf_int_jit_compile
+
+/**
+ * `bpftool prog dump jited` for a program in the model: with the program object, each BPF
+ * instruction beside its RV64 code; from the info bytes alone (`jited_prog_insns`), the plain
+ * disassembly, as bpftool prints it without line info.
+ */
+export function dumpJited(prog: bpf_prog): string | null {
+  const jd = prog.jited ? (prog.aux.jit_data as RvJitProgData | undefined) : undefined;
+  return jd?.jit ? formatJitedSideBySide(jd.insns, jd.jit) : null;
+}
+
+/** Disassemble `jited_prog_insns` as returned by BPF_OBJ_GET_INFO_BY_FD (objdump syntax, one line each). */
+export function dumpJitedImage(image: Uint8Array, base = 0n): string {
+  return disassemble(image, base)
+    .map((l) => `${(l.addr).toString(16).padStart(4)}:\t${l.raw}\t${l.text}`)
+    .join('\n');
+}
