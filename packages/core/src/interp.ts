@@ -690,20 +690,18 @@ function run(
       // ---- ALU64, immediate ----
       // #region alu64-add-imm
       case 0x07: {
-        // Two int32 halves; the carry out of the low half is "the sum is below an operand".
         const imm = P[k + 2]!;
-        const al = L[d]!;
-        const t = (al + imm) | 0;
-        H[d] = (H[d]! + (imm >> 31) + ((t >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
-        L[d] = t;
+        const t = (L[d]! >>> 0) + (imm >>> 0);
+        L[d] = t | 0;
+        H[d] = (H[d]! + (imm >> 31) + (t > 0xffffffff ? 1 : 0)) | 0;
         break;
       }
       // #endregion alu64-add-imm
       case 0x17: {
         const imm = P[k + 2]!;
-        const al = L[d]!;
-        H[d] = (H[d]! - (imm >> 31) - ((al >>> 0) < (imm >>> 0) ? 1 : 0)) | 0;
-        L[d] = (al - imm) | 0;
+        const t = (L[d]! >>> 0) - (imm >>> 0);
+        L[d] = t | 0;
+        H[d] = (H[d]! - (imm >> 31) - (t < 0 ? 1 : 0)) | 0;
         break;
       }
       case 0x27: {
@@ -780,17 +778,15 @@ function run(
       }
       // ---- ALU64, register ----
       case 0x0f: {
-        const al = L[d]!;
-        const t = (al + L[s]!) | 0;
-        H[d] = (H[d]! + H[s]! + ((t >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
-        L[d] = t;
+        const t = (L[d]! >>> 0) + (L[s]! >>> 0);
+        L[d] = t | 0;
+        H[d] = (H[d]! + H[s]! + (t > 0xffffffff ? 1 : 0)) | 0;
         break;
       }
       case 0x1f: {
-        const al = L[d]!;
-        const bl = L[s]!;
-        H[d] = (H[d]! - H[s]! - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
-        L[d] = (al - bl) | 0;
+        const t = (L[d]! >>> 0) - (L[s]! >>> 0);
+        L[d] = t | 0;
+        H[d] = (H[d]! - H[s]! - (t < 0 ? 1 : 0)) | 0;
         break;
       }
       case 0x2f: {

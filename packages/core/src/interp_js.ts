@@ -114,11 +114,10 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
         switch (op) {
           // #region emit-add
           case 0x00:
-            // Int32 arithmetic only: the carry is "the unsigned sum is below an operand".
-            out.push(`t = (${lD} + ${bl}) | 0; ${hD} = (${hD} + ${bh} + ((t >>> 0) < (${lD} >>> 0) ? 1 : 0)) | 0; ${lD} = t;`);
+            out.push(`t = (${lD} >>> 0) + ${ubl}; ${hD} = (${hD} + ${bh} + (t > 4294967295 ? 1 : 0)) | 0; ${lD} = t | 0;`);
             break;
           case 0x10:
-            out.push(`t = (${lD} - ${bl}) | 0; ${hD} = (${hD} - ${bh} - ((${lD} >>> 0) < ${ubl} ? 1 : 0)) | 0; ${lD} = t;`);
+            out.push(`t = (${lD} >>> 0) - ${ubl}; ${hD} = (${hD} - ${bh} - (t < 0 ? 1 : 0)) | 0; ${lD} = t | 0;`);
             break;
           // #endregion emit-add
           case 0x20:
