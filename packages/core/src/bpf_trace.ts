@@ -36,6 +36,7 @@ function readCString(env: BpfRunEnv, addr: bigint, max: number): string | null {
 /**
  * Format `fmt` with up to three u64 arguments, as `bpf_bprintf_prepare` + `bstr_printf`
  * would; returns the text, or a negative errno where the kernel refuses the format.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/helpers.c (bpf_bprintf_prepare)
  */
 export function bpf_bprintf_format(env: BpfRunEnv, fmt: Uint8Array, args: bigint[]): string | number {
   let end = fmt.indexOf(0);

@@ -174,7 +174,10 @@ export interface SelectRuntimeOptions {
   jit_always_on?: boolean;
 }
 
-/** `bpf_prog_has_kfunc_call`: kfunc calls need a JIT; the interpreter cannot make them. */
+/**
+ * `bpf_prog_has_kfunc_call`: kfunc calls need a JIT; the interpreter cannot make them.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (bpf_prog_has_kfunc_call)
+ */
 function bpf_prog_has_kfunc_call(prog: bpf_prog): boolean {
   return prog.insnsi.some((i) => i.code === (BPF_JMP | BPF_CALL) && i.src_reg === BPF_PSEUDO_KFUNC_CALL);
 }
@@ -197,12 +200,18 @@ export function bpf_prog_select_interpreter(prog: bpf_prog, jit_always_on = fals
   return false;
 }
 
-/** `__bpf_prog_ret0_warn`: what runs when no interpreter fits; returns 0. */
+/**
+ * `__bpf_prog_ret0_warn`: what runs when no interpreter fits; returns 0.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (__bpf_prog_ret0_warn)
+ */
 function __bpf_prog_ret0_warn(): BpfRunResult {
   return { ok: true, r0: 0n, insns: 0 };
 }
 
-/** `map_type_contains_progs`. */
+/**
+ * `map_type_contains_progs`: prog arrays, devmaps and cpumaps hold programs.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (map_type_contains_progs)
+ */
 function map_type_contains_progs(map: BpfMap): boolean {
   return (
     map.map_type === bpf_map_type.BPF_MAP_TYPE_PROG_ARRAY ||

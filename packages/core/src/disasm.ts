@@ -173,7 +173,10 @@ export function print_bpf_insn(insn: BpfInsn, next?: BpfInsn, o: PrintOptions = 
 }
 // #endregion print-bpf-insn
 
-/** `__func_get_name`. */
+/**
+ * `__func_get_name`: the helper's name, a kfunc's name from `cb_call`, or `%+d` for a pseudo call.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/disasm.c (__func_get_name)
+ */
 function func_get_name(insn: BpfInsn, o: PrintOptions): string {
   if (insn.src_reg === 0 && insn.imm >= 0 && func_id_str[insn.imm]) return func_id_str[insn.imm]!;
   const r = o.cb_call?.(insn);

@@ -410,13 +410,19 @@ export function csum_partial(buf: Uint8Array, seed: number): number {
   return sum;
 }
 
-/** `csum_add`: 32-bit ones'-complement addition. */
+/**
+ * `csum_add`: 32-bit ones'-complement addition.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/include/net/checksum.h (csum_add)
+ */
 function csum_add(a: number, b: number): number {
   const s = (a >>> 0) + (b >>> 0);
   return s > 0xffffffff ? (s - 0xffffffff) >>> 0 : s;
 }
 
-/** `csum_from32to16`: fold a 32-bit sum to 16 bits (no complement). */
+/**
+ * `csum_from32to16`: fold a 32-bit sum to 16 bits (no complement).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/include/net/checksum.h (csum_from32to16)
+ */
 export function csum_from32to16(x: number): number {
   let s = (x & 0xffff) + (x >>> 16);
   s = (s & 0xffff) + (s >>> 16);

@@ -87,8 +87,12 @@ export interface BpfTestRunResult {
   error?: BpfRunError;
 }
 
-/** Returns the kernel's `bpf_check_uarg_tail_zero` verdict on ctx_in bytes past `max`. */
-function check_tail_zero(bytes: Uint8Array, max: number, size: number): number {
+/**
+ * `bpf_check_uarg_tail_zero`: a struct larger than the kernel's must be zero past its end
+ * (-E2BIG otherwise, and above a page).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_check_uarg_tail_zero)
+ */
+function bpf_check_uarg_tail_zero(bytes: Uint8Array, max: number, size: number): number {
   if (size > PAGE_SIZE) return -errno.E2BIG;
   for (let i = max; i < size; i++) if (bytes[i]) return -errno.E2BIG;
   return 0;
@@ -103,7 +107,7 @@ export function bpf_ctx_init(attr: BpfTestRunAttr, max_size: number): Uint8Array
   if (!attr.ctx_in && !attr.ctx_out) return null;
   const data = new Uint8Array(max_size);
   if (attr.ctx_in) {
-    const err = check_tail_zero(attr.ctx_in, max_size, attr.ctx_size_in);
+    const err = bpf_check_uarg_tail_zero(attr.ctx_in, max_size, attr.ctx_size_in);
     if (err) return err;
     data.set(attr.ctx_in.subarray(0, Math.min(max_size, attr.ctx_size_in)));
   }
@@ -174,7 +178,10 @@ export function bpf_test_run(prog: bpf_prog, ctx: bigint, repeat: number, env: B
   return { retval, duration };
 }
 
-/** `range_is_zero`. */
+/**
+ * `range_is_zero`: no non-zero byte in [from, to).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/net/bpf/test_run.c (range_is_zero)
+ */
 function range_is_zero(b: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (b[i]) return false;
   return true;
