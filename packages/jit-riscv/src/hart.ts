@@ -94,6 +94,11 @@ interface Decoded {
   rs1: number;
   rs2: number;
   imm: bigint;
+  /** The immediate as int32 lanes (low, high = its sign). */
+  immLo: number;
+  immHi: number;
+  /** Access size of loads and stores. */
+  size: number;
   /** One of the tail call's loads of kernel objects (see readKernelObject), else 0. */
   kobj: number;
   /** AMO function (amoadd/amoswap/...) and width. */
@@ -122,7 +127,8 @@ function lower(insn: RvInsn): Decoded | null {
   if (name === 'lwu' && insn.rd === 6 && insn.rs1 === 11 && insn.imm === BPF_ARRAY_MAX_ENTRIES_OFF) kobj = 1;
   else if (name === 'ld' && insn.rd === 7 && insn.rs1 === 7 && insn.imm === BPF_ARRAY_PTRS_OFF) kobj = 2;
   else if (name === 'ld' && insn.rd === 28 && insn.rs1 === 7 && insn.imm === BPF_PROG_BPF_FUNC_OFF) kobj = 3;
-  return { op, len: insn.len, rd: insn.rd, rs1: insn.rs1, rs2: insn.rs2, imm: BigInt(insn.imm), kobj, amo, w, insn };
+  const size = /^(lb|lbu|sb)$/.test(name) ? 1 : /^(lh|lhu|sh)$/.test(name) ? 2 : /^(lw|lwu|sw)$/.test(name) ? 4 : 8;
+  return { op, len: insn.len, rd: insn.rd, rs1: insn.rs1, rs2: insn.rs2, imm: BigInt(insn.imm), immLo: insn.imm | 0, immHi: insn.imm < 0 ? -1 : 0, size, kobj, amo, w, insn };
 }
 
 /**
@@ -164,55 +170,94 @@ function execute(
   env: BpfRunEnv,
   opts: RunImageOptions,
 ): RunImageResult {
+  // Registers as two int32 lanes (low, high): the common instructions never touch BigInt. The
+  // rare ones (64-bit mul/div/rem, atomics) go through bigint helpers.
+  const L = new Int32Array(32);
+  const H = new Int32Array(32);
+  for (let r = 1; r < 32; r++) {
+    L[r] = Number(x[r]! & 0xffffffffn) | 0;
+    H[r] = Number((x[r]! >> 32n) & 0xffffffffn) | 0;
+  }
+  const get = (r: number): bigint => (BigInt(H[r]! >>> 0) << 32n) | BigInt(L[r]! >>> 0);
+  const put = (r: number, v: bigint): void => {
+    if (r) {
+      L[r] = Number(v & 0xffffffffn) | 0;
+      H[r] = Number((v >> 32n) & 0xffffffffn) | 0;
+    }
+  };
+  const snapshot = (): bigint[] => Array.from({ length: 32 }, (_, r) => get(r));
+
   let image = image0;
   const callBase = opts.bpfCallBase ?? BPF_CALL_BASE;
   const limit = opts.stepLimit ?? 1e7;
   // The image being executed; a tail call switches to the target's image in the JIT region.
   let base = opts.imageAddr ?? IMAGE_BASE;
+  let baseHi = Number(base >> 32n) | 0;
+  let baseLo = Number(base & 0xffffffffn);
   let extable = new Map((opts.extable ?? []).map((e) => [base + BigInt(e.insn), e]));
   let dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
   let cache: (Decoded | null | undefined)[] = new Array(image.length >> 1);
-  let end = base + BigInt(image.length);
+  let size = image.length;
   const segments = new Map<bigint, { image: Uint8Array; extable: typeof extable; cache: typeof cache }>();
   segments.set(base, { image, extable, cache });
   const helperCalls: HelperCall[] = [];
   let reservation: bigint | null = null;
-  let pc = base;
+  // pc is `base + off` while inside the current image; `far` holds it when it left (a helper, the
+  // return address, another image).
+  let off = 0;
+  let far: bigint | null = null;
   let steps = 0;
+  const pcBig = (): bigint => far ?? base + BigInt(off);
   const stop = (kind: HartError['kind'], message: string, fault?: BpfFault): RunImageResult => ({
     ok: false,
-    error: { kind, pc, message, ...(fault ? { fault } : {}) },
+    error: { kind, pc: pcBig(), message, ...(fault ? { fault } : {}) },
     steps,
     helperCalls,
   });
+  // Jump to the 64-bit address in (hi, lo): stay in this image when it is inside it.
+  const jumpTo = (hi: number, lo: number): void => {
+    const o = (lo >>> 0) - baseLo;
+    if (hi === baseHi && o >= 0 && o < size) {
+      off = o;
+      far = null;
+    } else far = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  };
+  // (hi, lo) of pc + k, for link registers and auipc.
+  let tHi = 0, tLo = 0;
+  const pcPlus = (k: number): void => {
+    const lo = baseLo + off + k;
+    tLo = lo | 0;
+    tHi = (baseHi + (lo > 0xffffffff ? 1 : 0)) | 0;
+  };
 
   for (;;) {
-    if (pc === RETURN_ADDR) return { ok: true, a0: x[10]!, steps, helperCalls };
-    if (pc >= callBase && pc < callBase + HELPER_WINDOW) {
-      // A call into kernel text: run the modelled helper, then return to ra.
-      if ((pc - callBase) % HELPER_STRIDE !== 0n) return stop('bad_pc', `pc 0x${pc.toString(16)} is inside a helper`);
-      const id = Number((pc - callBase) / HELPER_STRIDE);
-      const fn = helpers[id];
-      if (!fn) return stop('unknown_helper', `call to unknown helper ${id}`);
-      const regs = { lo: new Int32Array(12), hi: new Int32Array(12) };
-      const args = [x[10]!, x[11]!, x[12]!, x[13]!, x[14]!];
-      for (let k = 0; k < 5; k++) {
-        regs.lo[k + 1] = Number(args[k]! & 0xffffffffn) | 0;
-        regs.hi[k + 1] = Number(args[k]! >> 32n) | 0;
+    if (far !== null) {
+      const pc = far;
+      if (pc === RETURN_ADDR) return { ok: true, a0: get(10), steps, helperCalls };
+      if (pc >= callBase && pc < callBase + HELPER_WINDOW) {
+        // A call into kernel text: run the modelled helper, then return to ra.
+        if ((pc - callBase) % HELPER_STRIDE !== 0n) return stop('bad_pc', `pc 0x${pc.toString(16)} is inside a helper`);
+        const id = Number((pc - callBase) / HELPER_STRIDE);
+        const fn = helpers[id];
+        if (!fn) return stop('unknown_helper', `call to unknown helper ${id}`);
+        const regs = { lo: new Int32Array(12), hi: new Int32Array(12) };
+        for (let k = 0; k < 5; k++) {
+          regs.lo[k + 1] = L[10 + k]!;
+          regs.hi[k + 1] = H[10 + k]!;
+        }
+        const args = [get(10), get(11), get(12), get(13), get(14)];
+        try {
+          fn(env, regs, -1);
+        } catch (e) {
+          if (e instanceof BpfFault) return stop('fault', e.message, e);
+          throw e;
+        }
+        L[10] = regs.lo[0]!;
+        H[10] = regs.hi[0]!;
+        helperCalls.push({ id, args, ret: get(10) });
+        jumpTo(H[1]!, L[1]!);
+        continue;
       }
-      try {
-        fn(env, regs, -1);
-      } catch (e) {
-        if (e instanceof BpfFault) return stop('fault', e.message, e);
-        throw e;
-      }
-      const ret = (BigInt(regs.hi[0]! >>> 0) << 32n) | BigInt(regs.lo[0]! >>> 0);
-      helperCalls.push({ id, args, ret });
-      x[10] = ret;
-      pc = x[1]!;
-      continue;
-    }
-    if (pc < base || pc >= end) {
       const img = bpf_jit_region_find(pc);
       if (!img) return stop('bad_pc', `pc 0x${pc.toString(16)} is outside the image`);
       let seg = segments.get(img.addr);
@@ -221,170 +266,307 @@ function execute(
         segments.set(img.addr, seg);
       }
       base = img.addr;
-      end = base + BigInt(seg.image.length);
-      dv = new DataView(seg.image.buffer, seg.image.byteOffset, seg.image.byteLength);
+      baseHi = Number(base >> 32n) | 0;
+      baseLo = Number(base & 0xffffffffn);
+      image = seg.image;
+      size = image.length;
+      dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
       cache = seg.cache;
       extable = seg.extable;
-      image = seg.image;
+      off = Number(pc - base);
+      far = null;
     }
-    if ((pc & 1n) !== 0n) return stop('bad_pc', `pc 0x${pc.toString(16)} is misaligned`);
+    if (off < 0 || off >= size) {
+      // Left the image by falling off its end or a branch: another image, or nowhere.
+      far = base + BigInt(off);
+      continue;
+    }
+    if (off & 1) return stop('bad_pc', `pc 0x${pcBig().toString(16)} is misaligned`);
     if (++steps > limit) return stop('step_limit', `step limit ${limit} reached`);
-    if (opts.trace) opts.trace(pc, x);
-    const off = Number(pc - base);
+    if (opts.trace) opts.trace(pcBig(), snapshot());
     let d = cache[off >> 1];
     if (d === undefined) {
       const lo = dv.getUint16(off, true);
-      const hi = (lo & 3) === 3 && off + 4 <= image.length ? dv.getUint16(off + 2, true) : 0;
-      const insn = (lo & 3) === 3 && off + 4 > image.length ? null : rv_decode(lo, hi);
+      const hi = (lo & 3) === 3 && off + 4 <= size ? dv.getUint16(off + 2, true) : 0;
+      const insn = (lo & 3) === 3 && off + 4 > size ? null : rv_decode(lo, hi);
       d = insn ? lower(insn) : null;
       cache[off >> 1] = d;
     }
-    if (!d) return stop('illegal_instruction', `illegal instruction at 0x${pc.toString(16)}`);
-    const next = pc + BigInt(d.len);
-    const rs1 = x[d.rs1]!, rs2 = x[d.rs2]!, imm = d.imm;
-    let v: bigint | null = null;
-    let npc = next;
+    if (!d) return stop('illegal_instruction', `illegal instruction at 0x${pcBig().toString(16)}`);
+    const rd = d.rd, a = d.rs1, b = d.rs2;
+    const aL = L[a]!, aH = H[a]!;
+    const iL = d.immLo, iH = d.immHi;
+    let vL = 0, vH = 0, write = true;
+    let next = off + d.len;
     if (d.kobj) {
-      const kv = readKernelObject(m, d.kobj, x);
+      const kv = readKernelObject(m, d.kobj, snapshot());
       if (kv !== null) {
-        if (d.rd !== 0) x[d.rd] = kv;
-        pc = npc;
+        put(rd, kv);
+        off = next;
         continue;
       }
     }
     try {
       switch (d.op) {
-        case OP.lui: v = u64(imm); break;
-        case OP.auipc: v = u64(pc + imm); break;
-        case OP.jal: v = next; npc = u64(pc + imm); break;
-        case OP.jalr: v = next; npc = u64(rs1 + imm) & ~1n; break;
-        case OP.beq: if (rs1 === rs2) npc = u64(pc + imm); break;
-        case OP.bne: if (rs1 !== rs2) npc = u64(pc + imm); break;
-        case OP.blt: if (s64(rs1) < s64(rs2)) npc = u64(pc + imm); break;
-        case OP.bge: if (s64(rs1) >= s64(rs2)) npc = u64(pc + imm); break;
-        case OP.bltu: if (rs1 < rs2) npc = u64(pc + imm); break;
-        case OP.bgeu: if (rs1 >= rs2) npc = u64(pc + imm); break;
-        case OP.lb: v = BigInt.asUintN(64, BigInt.asIntN(8, m.load(u64(rs1 + imm), 1))); break;
-        case OP.lh: v = BigInt.asUintN(64, BigInt.asIntN(16, m.load(u64(rs1 + imm), 2))); break;
-        case OP.lw: v = sx32(m.load(u64(rs1 + imm), 4)); break;
-        case OP.ld: v = m.load(u64(rs1 + imm), 8); break;
-        case OP.lbu: v = m.load(u64(rs1 + imm), 1); break;
-        case OP.lhu: v = m.load(u64(rs1 + imm), 2); break;
-        case OP.lwu: v = m.load(u64(rs1 + imm), 4); break;
-        case OP.sb: m.store(u64(rs1 + imm), 1, rs2 & 0xffn); break;
-        case OP.sh: m.store(u64(rs1 + imm), 2, rs2 & 0xffffn); break;
-        case OP.sw: m.store(u64(rs1 + imm), 4, rs2 & 0xffffffffn); break;
-        case OP.sd: m.store(u64(rs1 + imm), 8, rs2); break;
-        case OP.addi: v = u64(rs1 + imm); break;
-        case OP.slti: v = s64(rs1) < imm ? 1n : 0n; break;
-        case OP.sltiu: v = rs1 < u64(imm) ? 1n : 0n; break;
-        case OP.xori: v = u64(rs1 ^ u64(imm)); break;
-        case OP.ori: v = rs1 | u64(imm); break;
-        case OP.andi: v = rs1 & u64(imm); break;
-        case OP.slli: v = u64(rs1 << imm); break;
-        case OP.srli: v = rs1 >> imm; break;
-        case OP.srai: v = u64(s64(rs1) >> imm); break;
-        case OP.addiw: v = sx32(rs1 + imm); break;
-        case OP.slliw: v = sx32(rs1 << imm); break;
-        case OP.srliw: v = sx32((rs1 & 0xffffffffn) >> imm); break;
-        case OP.sraiw: v = sx32(BigInt.asIntN(32, rs1) >> imm); break;
-        case OP.add: v = u64(rs1 + rs2); break;
-        case OP.sub: v = u64(rs1 - rs2); break;
-        case OP.sll: v = u64(rs1 << (rs2 & 63n)); break;
-        case OP.slt: v = s64(rs1) < s64(rs2) ? 1n : 0n; break;
-        case OP.sltu: v = rs1 < rs2 ? 1n : 0n; break;
-        case OP.xor: v = rs1 ^ rs2; break;
-        case OP.srl: v = rs1 >> (rs2 & 63n); break;
-        case OP.sra: v = u64(s64(rs1) >> (rs2 & 63n)); break;
-        case OP.or: v = rs1 | rs2; break;
-        case OP.and: v = rs1 & rs2; break;
-        case OP.mul: v = u64(rs1 * rs2); break;
-        case OP.mulh: v = u64((s64(rs1) * s64(rs2)) >> 64n); break;
-        case OP.mulhsu: v = u64((s64(rs1) * rs2) >> 64n); break;
-        case OP.mulhu: v = (rs1 * rs2) >> 64n; break;
-        case OP.div: v = rs2 === 0n ? M64 : rs1 === SIGN64 && rs2 === M64 ? rs1 : u64(s64(rs1) / s64(rs2)); break;
-        case OP.divu: v = rs2 === 0n ? M64 : rs1 / rs2; break;
-        case OP.rem: v = rs2 === 0n ? rs1 : rs1 === SIGN64 && rs2 === M64 ? 0n : u64(s64(rs1) % s64(rs2)); break;
-        case OP.remu: v = rs2 === 0n ? rs1 : rs1 % rs2; break;
-        case OP.addw: v = sx32(rs1 + rs2); break;
-        case OP.subw: v = sx32(rs1 - rs2); break;
-        case OP.sllw: v = sx32(rs1 << (rs2 & 31n)); break;
-        case OP.srlw: v = sx32((rs1 & 0xffffffffn) >> (rs2 & 31n)); break;
-        case OP.sraw: v = sx32(BigInt.asIntN(32, rs1) >> (rs2 & 31n)); break;
-        case OP.mulw: v = sx32(rs1 * rs2); break;
-        case OP.divw: case OP.divuw: case OP.remw: case OP.remuw: v = divw(d.op, rs1, rs2); break;
-        case OP.sh1add: v = u64((rs1 << 1n) + rs2); break;
-        case OP.sh2add: v = u64((rs1 << 2n) + rs2); break;
-        case OP.sh3add: v = u64((rs1 << 3n) + rs2); break;
-        case OP['add.uw']: v = u64((rs1 & 0xffffffffn) + rs2); break;
-        case OP['sext.b']: v = BigInt.asUintN(64, BigInt.asIntN(8, rs1)); break;
-        case OP['sext.h']: v = BigInt.asUintN(64, BigInt.asIntN(16, rs1)); break;
-        case OP['zext.h']: v = rs1 & 0xffffn; break;
-        case OP.rev8: {
-          let r = 0n;
-          for (let k = 0n; k < 64n; k += 8n) r = (r << 8n) | ((rs1 >> k) & 0xffn);
-          v = r;
+        case OP.lui: vL = iL; vH = iH; break;
+        case OP.auipc: {
+          pcPlus(0);
+          const lo = (tLo >>> 0) + (iL >>> 0);
+          vL = lo | 0;
+          vH = (tHi + iH + (lo > 0xffffffff ? 1 : 0)) | 0;
           break;
         }
-        case OP.fence: break;
-        case OP.amo: {
-          const size = d.w ? 4 : 8;
-          const old = m.load(rs1, size);
-          const a = d.w ? BigInt.asIntN(32, old) : s64(old);
-          const b = d.w ? BigInt.asIntN(32, rs2) : s64(rs2);
-          let r: bigint;
-          switch (d.amo) {
-            case 'amoadd': r = a + b; break;
-            case 'amoand': r = a & b; break;
-            case 'amoor': r = a | b; break;
-            case 'amoxor': r = a ^ b; break;
-            case 'amoswap': r = b; break;
-            default: return stop('illegal_instruction', `${d.insn.name} is not modelled`);
+        case OP.jal: pcPlus(d.len); vL = tLo; vH = tHi; next = off + iL; break;
+        case OP.jalr: {
+          pcPlus(d.len);
+          vL = tLo;
+          vH = tHi;
+          const lo = (aL >>> 0) + (iL >>> 0);
+          const tl = (lo & ~1) | 0;
+          const th = (aH + iH + (lo > 0xffffffff ? 1 : 0)) | 0;
+          if (rd) {
+            L[rd] = vL;
+            H[rd] = vH;
           }
-          m.store(rs1, size, BigInt.asUintN(size * 8, r));
-          v = d.w ? sx32(old) : old;
+          write = false;
+          jumpTo(th, tl);
+          if (far !== null) {
+            continue;
+          }
+          next = off;
           break;
         }
-        case OP.lr: {
-          const size = d.w ? 4 : 8;
-          reservation = rs1;
-          const old = m.load(rs1, size);
-          v = d.w ? sx32(old) : old;
+        case OP.beq: write = false; if (aL === L[b]! && aH === H[b]!) next = off + iL; break;
+        case OP.bne: write = false; if (aL !== L[b]! || aH !== H[b]!) next = off + iL; break;
+        case OP.blt: write = false; if (aH < H[b]! || (aH === H[b]! && aL >>> 0 < L[b]! >>> 0)) next = off + iL; break;
+        case OP.bge: write = false; if (!(aH < H[b]! || (aH === H[b]! && aL >>> 0 < L[b]! >>> 0))) next = off + iL; break;
+        case OP.bltu: write = false; if (aH >>> 0 < H[b]! >>> 0 || (aH === H[b]! && aL >>> 0 < L[b]! >>> 0)) next = off + iL; break;
+        case OP.bgeu: write = false; if (!(aH >>> 0 < H[b]! >>> 0 || (aH === H[b]! && aL >>> 0 < L[b]! >>> 0))) next = off + iL; break;
+        case OP.lb: case OP.lh: case OP.lw: case OP.ld: case OP.lbu: case OP.lhu: case OP.lwu: {
+          const lo = (aL >>> 0) + (iL >>> 0);
+          const al = lo >>> 0;
+          const ah = (aH + iH + (lo > 0xffffffff ? 1 : 0)) | 0;
+          const sz = d.size;
+          const r = m.find(ah, al, sz);
+          if (r !== null && r.readable && r.access === undefined) {
+            const o = al - r.lo;
+            switch (d.op) {
+              case OP.lb: vL = r.dv.getInt8(o); vH = vL >> 31; break;
+              case OP.lbu: vL = r.dv.getUint8(o); break;
+              case OP.lh: vL = r.dv.getInt16(o, true); vH = vL >> 31; break;
+              case OP.lhu: vL = r.dv.getUint16(o, true); break;
+              case OP.lw: vL = r.dv.getInt32(o, true); vH = vL >> 31; break;
+              case OP.lwu: vL = r.dv.getInt32(o, true); break;
+              default: vL = r.dv.getInt32(o, true); vH = r.dv.getInt32(o + 4, true);
+            }
+          } else {
+            // Context fields, faults: the memory model's full path.
+            const v = m.load((BigInt(ah >>> 0) << 32n) | BigInt(al), sz as 1 | 2 | 4 | 8);
+            const sv = d.op === OP.lb ? BigInt.asUintN(64, BigInt.asIntN(8, v)) : d.op === OP.lh ? BigInt.asUintN(64, BigInt.asIntN(16, v)) : d.op === OP.lw ? sx32(v) : v;
+            vL = Number(sv & 0xffffffffn) | 0;
+            vH = Number(sv >> 32n) | 0;
+          }
           break;
         }
-        case OP.sc: {
-          const size = d.w ? 4 : 8;
-          if (reservation === rs1) {
-            m.store(rs1, size, d.w ? rs2 & 0xffffffffn : rs2);
-            v = 0n;
-          } else v = 1n;
-          reservation = null;
+        case OP.sb: case OP.sh: case OP.sw: case OP.sd: {
+          write = false;
+          const lo = (aL >>> 0) + (iL >>> 0);
+          const al = lo >>> 0;
+          const ah = (aH + iH + (lo > 0xffffffff ? 1 : 0)) | 0;
+          const sz = d.size;
+          const r = m.find(ah, al, sz);
+          if (r !== null && r.writable && r.access === undefined) {
+            const o = al - r.lo;
+            if (sz === 1) r.dv.setUint8(o, L[b]! & 0xff);
+            else if (sz === 2) r.dv.setUint16(o, L[b]! & 0xffff, true);
+            else if (sz === 4) r.dv.setInt32(o, L[b]!, true);
+            else {
+              r.dv.setInt32(o, L[b]!, true);
+              r.dv.setInt32(o + 4, H[b]!, true);
+            }
+          } else {
+            const v = get(b);
+            m.store((BigInt(ah >>> 0) << 32n) | BigInt(al), sz as 1 | 2 | 4 | 8, sz === 8 ? v : v & ((1n << BigInt(sz * 8)) - 1n));
+          }
           break;
         }
-        case OP.amocas: {
-          // Compare the loaded value with rd (its low 32 bits for .w), swap in rs2 if equal.
-          const size = d.w ? 4 : 8;
-          const old = m.load(rs1, size);
-          const expect = d.w ? x[d.rd]! & 0xffffffffn : x[d.rd]!;
-          if (old === expect) m.store(rs1, size, d.w ? rs2 & 0xffffffffn : rs2);
-          v = d.w ? sx32(old) : old;
+        case OP.addi: {
+          const lo = (aL >>> 0) + (iL >>> 0);
+          vL = lo | 0;
+          vH = (aH + iH + (lo > 0xffffffff ? 1 : 0)) | 0;
           break;
         }
-        default:
-          return stop('illegal_instruction', `${d.insn.name} at 0x${pc.toString(16)} is not executable here`);
+        case OP.slti: vL = aH < iH || (aH === iH && aL >>> 0 < iL >>> 0) ? 1 : 0; break;
+        case OP.sltiu: vL = aH >>> 0 < iH >>> 0 || (aH === iH && aL >>> 0 < iL >>> 0) ? 1 : 0; break;
+        case OP.xori: vL = aL ^ iL; vH = aH ^ iH; break;
+        case OP.ori: vL = aL | iL; vH = aH | iH; break;
+        case OP.andi: vL = aL & iL; vH = aH & iH; break;
+        case OP.slli: shl(aL, aH, iL & 63); vL = sL; vH = sH; break;
+        case OP.srli: shr(aL, aH, iL & 63, false); vL = sL; vH = sH; break;
+        case OP.srai: shr(aL, aH, iL & 63, true); vL = sL; vH = sH; break;
+        case OP.addiw: vL = (aL + iL) | 0; vH = vL >> 31; break;
+        case OP.slliw: vL = aL << (iL & 31); vH = vL >> 31; break;
+        case OP.srliw: vL = (aL >>> (iL & 31)) | 0; vH = vL >> 31; break;
+        case OP.sraiw: vL = aL >> (iL & 31); vH = vL >> 31; break;
+        case OP.add: {
+          const lo = (aL >>> 0) + (L[b]! >>> 0);
+          vL = lo | 0;
+          vH = (aH + H[b]! + (lo > 0xffffffff ? 1 : 0)) | 0;
+          break;
+        }
+        case OP.sub: vL = (aL - L[b]!) | 0; vH = (aH - H[b]! - (aL >>> 0 < L[b]! >>> 0 ? 1 : 0)) | 0; break;
+        case OP.sll: shl(aL, aH, L[b]! & 63); vL = sL; vH = sH; break;
+        case OP.slt: vL = aH < H[b]! || (aH === H[b]! && aL >>> 0 < L[b]! >>> 0) ? 1 : 0; break;
+        case OP.sltu: vL = aH >>> 0 < H[b]! >>> 0 || (aH === H[b]! && aL >>> 0 < L[b]! >>> 0) ? 1 : 0; break;
+        case OP.xor: vL = aL ^ L[b]!; vH = aH ^ H[b]!; break;
+        case OP.srl: shr(aL, aH, L[b]! & 63, false); vL = sL; vH = sH; break;
+        case OP.sra: shr(aL, aH, L[b]! & 63, true); vL = sL; vH = sH; break;
+        case OP.or: vL = aL | L[b]!; vH = aH | H[b]!; break;
+        case OP.and: vL = aL & L[b]!; vH = aH & H[b]!; break;
+        case OP.addw: vL = (aL + L[b]!) | 0; vH = vL >> 31; break;
+        case OP.subw: vL = (aL - L[b]!) | 0; vH = vL >> 31; break;
+        case OP.sllw: vL = aL << (L[b]! & 31); vH = vL >> 31; break;
+        case OP.srlw: vL = (aL >>> (L[b]! & 31)) | 0; vH = vL >> 31; break;
+        case OP.sraw: vL = aL >> (L[b]! & 31); vH = vL >> 31; break;
+        case OP.mulw: vL = Math.imul(aL, L[b]!); vH = vL >> 31; break;
+        case OP.divw: case OP.divuw: case OP.remw: case OP.remuw: vL = divw32(d.op, aL, L[b]!); vH = vL >> 31; break;
+        case OP.sh1add: case OP.sh2add: case OP.sh3add: {
+          shl(aL, aH, d.op === OP.sh1add ? 1 : d.op === OP.sh2add ? 2 : 3);
+          const lo = (sL >>> 0) + (L[b]! >>> 0);
+          vL = lo | 0;
+          vH = (sH + H[b]! + (lo > 0xffffffff ? 1 : 0)) | 0;
+          break;
+        }
+        case OP['add.uw']: {
+          const lo = (aL >>> 0) + (L[b]! >>> 0);
+          vL = lo | 0;
+          vH = (H[b]! + (lo > 0xffffffff ? 1 : 0)) | 0;
+          break;
+        }
+        case OP['sext.b']: vL = (aL << 24) >> 24; vH = vL >> 31; break;
+        case OP['sext.h']: vL = (aL << 16) >> 16; vH = vL >> 31; break;
+        case OP['zext.h']: vL = aL & 0xffff; break;
+        case OP.rev8: vL = bswap32(aH); vH = bswap32(aL); break;
+        case OP.fence: write = false; break;
+        default: {
+          // The rare ones, in bigint: 64-bit mul/div/rem and the atomics.
+          const r = slowOp(d, get(a), get(b), get(rd), m, reservation);
+          if (typeof r === 'string') return stop('illegal_instruction', `${r} at 0x${pcBig().toString(16)}`);
+          reservation = r.reservation;
+          if (r.v === null) write = false;
+          else {
+            vL = Number(r.v & 0xffffffffn) | 0;
+            vH = Number(r.v >> 32n) | 0;
+          }
+        }
       }
     } catch (e) {
       if (!(e instanceof BpfFault)) throw e;
-      const ex = extable.get(pc);
+      const ex = extable.get(pcBig());
       if (!ex) return stop('fault', e.message, e);
       // ex_handler_bpf: clear the destination register, resume after the faulting access.
-      if (ex.reg) x[ex.reg] = 0n;
-      pc = base + BigInt(ex.next);
+      if (ex.reg) {
+        L[ex.reg] = 0;
+        H[ex.reg] = 0;
+      }
+      off = ex.next;
       continue;
     }
-    if (v !== null && d.rd !== 0) x[d.rd] = v;
-    pc = npc;
+    if (write && rd !== 0) {
+      L[rd] = vL;
+      H[rd] = vH;
+    }
+    off = next;
   }
+}
+
+// Results of the lane shifts (no allocation).
+let sL = 0, sH = 0;
+function shl(lo: number, hi: number, s: number): void {
+  if (s === 0) {
+    sL = lo;
+    sH = hi;
+  } else if (s < 32) {
+    sH = (hi << s) | (lo >>> (32 - s));
+    sL = lo << s;
+  } else {
+    sH = lo << (s - 32);
+    sL = 0;
+  }
+}
+function shr(lo: number, hi: number, s: number, arith: boolean): void {
+  if (s === 0) {
+    sL = lo;
+    sH = hi;
+  } else if (s < 32) {
+    sL = (lo >>> s) | (hi << (32 - s));
+    sH = arith ? hi >> s : (hi >>> s) | 0;
+  } else {
+    sL = arith ? hi >> (s - 32) : (hi >>> (s - 32)) | 0;
+    sH = arith ? hi >> 31 : 0;
+  }
+}
+function bswap32(v: number): number {
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+}
+function divw32(op: number, a: number, b: number): number {
+  switch (op) {
+    case OP.divw: return b === 0 ? -1 : a === -0x80000000 && b === -1 ? a : Math.trunc(a / b) | 0;
+    case OP.divuw: return b === 0 ? -1 : Math.floor((a >>> 0) / (b >>> 0)) | 0;
+    case OP.remw: return b === 0 ? a : a === -0x80000000 && b === -1 ? 0 : (a % b) | 0;
+    default: return b === 0 ? a : ((a >>> 0) % (b >>> 0)) | 0;
+  }
+}
+
+/** 64-bit mul/div/rem and the atomic memory operations, in bigint (rare in BPF code). */
+function slowOp(d: Decoded, rs1: bigint, rs2: bigint, rdv: bigint, m: BpfMemory, reservation: bigint | null): { v: bigint | null; reservation: bigint | null } | string {
+  switch (d.op) {
+    case OP.mul: return { v: u64(rs1 * rs2), reservation };
+    case OP.mulh: return { v: u64((s64(rs1) * s64(rs2)) >> 64n), reservation };
+    case OP.mulhsu: return { v: u64((s64(rs1) * rs2) >> 64n), reservation };
+    case OP.mulhu: return { v: (rs1 * rs2) >> 64n, reservation };
+    case OP.div: return { v: rs2 === 0n ? M64 : rs1 === SIGN64 && rs2 === M64 ? rs1 : u64(s64(rs1) / s64(rs2)), reservation };
+    case OP.divu: return { v: rs2 === 0n ? M64 : rs1 / rs2, reservation };
+    case OP.rem: return { v: rs2 === 0n ? rs1 : rs1 === SIGN64 && rs2 === M64 ? 0n : u64(s64(rs1) % s64(rs2)), reservation };
+    case OP.remu: return { v: rs2 === 0n ? rs1 : rs1 % rs2, reservation };
+    case OP.amo: {
+      const size = d.w ? 4 : 8;
+      const old = m.load(rs1, size);
+      const a = d.w ? BigInt.asIntN(32, old) : s64(old);
+      const b = d.w ? BigInt.asIntN(32, rs2) : s64(rs2);
+      let r: bigint;
+      switch (d.amo) {
+        case 'amoadd': r = a + b; break;
+        case 'amoand': r = a & b; break;
+        case 'amoor': r = a | b; break;
+        case 'amoxor': r = a ^ b; break;
+        case 'amoswap': r = b; break;
+        default: return `${d.insn.name} is not modelled`;
+      }
+      m.store(rs1, size, BigInt.asUintN(size * 8, r));
+      return { v: d.w ? sx32(old) : old, reservation };
+    }
+    case OP.lr: {
+      const old = m.load(rs1, d.w ? 4 : 8);
+      return { v: d.w ? sx32(old) : old, reservation: rs1 };
+    }
+    case OP.sc: {
+      if (reservation === rs1) {
+        m.store(rs1, d.w ? 4 : 8, d.w ? rs2 & 0xffffffffn : rs2);
+        return { v: 0n, reservation: null };
+      }
+      return { v: 1n, reservation: null };
+    }
+    case OP.amocas: {
+      // Compare the loaded value with rd (its low 32 bits for .w), swap in rs2 if equal.
+      const size = d.w ? 4 : 8;
+      const old = m.load(rs1, size);
+      const expect = d.w ? rdv & 0xffffffffn : rdv;
+      if (old === expect) m.store(rs1, size, d.w ? rs2 & 0xffffffffn : rs2);
+      return { v: d.w ? sx32(old) : old, reservation };
+    }
+  }
+  return `${d.insn.name} is not executable here`;
 }
 
 /**
@@ -406,15 +588,4 @@ function readKernelObject(m: BpfMemory, kind: number, x: bigint[]): bigint | nul
   const prog = m.objectAt(x[7]!) as { jited?: boolean; aux?: { jit_data?: { jit?: { imageAddr: bigint } } } } | undefined;
   if (!prog || !prog.aux) return null;
   return prog.jited ? (prog.aux.jit_data?.jit?.imageAddr ?? 0n) : 0n;
-}
-
-function divw(op: number, a64: bigint, b64: bigint): bigint {
-  const a = BigInt.asIntN(32, a64), b = BigInt.asIntN(32, b64);
-  const ua = a64 & 0xffffffffn, ub = b64 & 0xffffffffn;
-  switch (op) {
-    case OP.divw: return sx32(b === 0n ? -1n : a === -(1n << 31n) && b === -1n ? a : a / b);
-    case OP.divuw: return sx32(ub === 0n ? 0xffffffffn : ua / ub);
-    case OP.remw: return sx32(b === 0n ? a : a === -(1n << 31n) && b === -1n ? 0n : a % b);
-    default: return sx32(ub === 0n ? ua : ua % ub);
-  }
 }
