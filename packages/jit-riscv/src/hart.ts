@@ -10,7 +10,9 @@
  * exception-table entries of probe loads (clear the destination, resume after the load).
  * Semantics follow the RISC-V unprivileged ISA (division by zero and overflow give the ISA's
  * results, no trap). The hart is a single hart: lr/sc always succeed when the reservation is held.
- * Registers are bigints: simple, exact, about a microsecond an instruction (see `npm run bench`).
+ * Registers are int32 lane pairs and loads/stores go straight to the region's bytes, so the common
+ * instructions never allocate a BigInt; 64-bit mul/div/rem and the atomics take a bigint path.
+ * About 70 ns an emulated instruction (`npm run bench`).
  * @module
  */
 import { BpfFault, type BpfHelperFn, type BpfMemory, type BpfRunEnv, createRunEnv, regionAddr } from '@bpf-internals/core';
