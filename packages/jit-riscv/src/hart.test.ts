@@ -74,3 +74,20 @@ describe('entry points never throw on arbitrary input', () => {
     expect(compiled).toBeGreaterThan(100);
   });
 });
+
+describe('probe loads fault into the exception table, as ex_handler_bpf handles them', () => {
+  // r0 = 7; r2 = *(u64 *)(r3 + 8) as BPF_PROBE_MEM from address 8 (unmapped); r0 += r2; exit
+  const PROBE_LDX_DW = U.BPF_LDX | 0x20 | U.BPF_DW;
+  const insns = [U.BPF_MOV64_IMM(0, 7), U.BPF_MOV64_IMM(3, 0), U.BPF_MOV64_IMM(2, 99), U.BPF_RAW_INSN(PROBE_LDX_DW, 2, 3, 8, 0), U.BPF_ALU64_REG(U.BPF_ADD, 0, 2), U.BPF_EXIT_INSN()];
+  it('the faulting load leaves 0 in its destination and execution resumes after it (r0 = 7)', () => {
+    const jit = compile(insns);
+    expect(jit.extable.length).toBe(1);
+    const r = runImage(jit.image, new Uint8Array(8), { extable: jit.extable });
+    expect(r.ok && r.a0).toBe(7n);
+  });
+  it('without the exception table the same load is a fault', () => {
+    const jit = compile(insns, { extable: false });
+    const r = runImage(jit.image, new Uint8Array(8));
+    expect(!r.ok && r.error.kind).toBe('fault');
+  });
+});
