@@ -70,7 +70,8 @@ export function bpf_int_jit_compile(prog: bpf_prog): bpf_prog {
   prog.jited_len = reported.length;
   prog.aux.jited_image = reported;
   prog.aux.jit_data = { jit, insns } satisfies RvJitProgData;
-  prog.aux.func_cnt = jit.funcs.length > 1 ? jit.funcs.length : 0;
+  // jit_subprogs sets func_cnt when it splits the program (the verifier may have set it already).
+  if (!prog.aux.func_cnt && jit.funcs.length > 1) prog.aux.func_cnt = jit.funcs.length;
   prog.bpf_func = (ctx: bigint, env: BpfRunEnv): BpfRunResult => {
     const r = runImage(jit.image, new Uint8Array(0), { env, a0: ctx, a1: 0n, imageAddr: jit.imageAddr, extable: jit.extable, stepLimit: env.insn_limit });
     env.insns = r.steps;
