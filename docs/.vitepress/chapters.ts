@@ -38,7 +38,7 @@ export const chapters: Chapter[] = [
     title: 'The bpf() system call',
     blurb: 'cmd, attr, size: the one entry point, and the 168-byte union bpf_attr.',
     kernel: 'bpf(2), union bpf_attr',
-    tests: ['packages/uapi/src/**/*.test.ts', 'test/host/**/*.test.ts', 'test/**/*attr*.test.ts'],
+    tests: ['packages/uapi/src/**/*.test.ts', 'test/host/**/*.test.ts', 'test/uapi-*.test.ts', 'test/**/*attr*.test.ts'],
     owner: 'site engineer',
   },
   {
@@ -46,7 +46,7 @@ export const chapters: Chapter[] = [
     title: 'Maps',
     blurb: 'Map types, create / lookup / update / delete, and the three update flags.',
     kernel: 'map_create, bpf_map_ops',
-    tests: ['packages/maps/src/**/*.test.ts', 'test/**/*map*.test.ts'],
+    tests: ['packages/maps/src/**/*.test.ts', 'test/maps-*.test.ts', 'test/**/*map*.test.ts'],
     owner: 'maps engineer',
   },
   {
@@ -54,7 +54,7 @@ export const chapters: Chapter[] = [
     title: 'Programs',
     blurb: 'Loading, program types, attach, links and pinning.',
     kernel: 'bpf_prog_attach, bpf_link, bpf_obj_pin',
-    tests: ['packages/syscall/src/**/*prog*.test.ts', 'packages/syscall/src/**/*link*.test.ts', 'packages/syscall/src/**/*pin*.test.ts', 'packages/syscall/src/**/inode*.test.ts', 'test/**/*prog*.test.ts', 'test/**/*link*.test.ts', 'test/**/*pin*.test.ts'],
+    tests: ['packages/syscall/src/**/prog_hooks*.test.ts', 'packages/syscall/src/**/*link*.test.ts', 'packages/syscall/src/**/*attach*.test.ts', 'packages/syscall/src/**/inode*.test.ts', 'test/prog-sock*.test.ts', 'test/**/*link*.test.ts', 'test/**/*pin*.test.ts', 'test/**/*attach*.test.ts'],
     owner: 'syscall engineer B',
   },
   {
@@ -62,7 +62,7 @@ export const chapters: Chapter[] = [
     title: 'Inside __sys_bpf',
     blurb: 'Copying the attr in, the tail-zero check, the command switch, errno out.',
     kernel: '__sys_bpf, bpf_check_uarg_tail_zero',
-    tests: ['packages/syscall/src/**/*.test.ts', 'test/**/*sys*.test.ts', 'test/**/*syscall*.test.ts'],
+    tests: ['packages/syscall/src/**/syscall*.test.ts', 'packages/syscall/src/**/kernel*.test.ts', 'packages/syscall/src/**/idr*.test.ts', 'packages/syscall/src/**/usermem*.test.ts', 'test/syscall-*.test.ts'],
     owner: 'syscall engineer A',
   },
   {
@@ -70,7 +70,7 @@ export const chapters: Chapter[] = [
     title: 'bpf_prog_load, step by step',
     blurb: 'From BPF_PROG_LOAD to a file descriptor: checks, copy, verify, select runtime.',
     kernel: 'bpf_prog_load, bpf_prog_select_runtime',
-    tests: ['packages/syscall/src/**/*load*.test.ts', 'test/**/*load*.test.ts'],
+    tests: ['packages/syscall/src/**/prog.test.ts', 'packages/syscall/src/**/prog_fuzz*.test.ts', 'packages/syscall/src/**/*load*.test.ts', 'test/prog-load*.test.ts'],
     owner: 'syscall engineer B',
   },
   {
@@ -86,7 +86,7 @@ export const chapters: Chapter[] = [
     title: 'Running a program',
     blurb: 'The interpreter ___bpf_prog_run, helpers and BPF_PROG_TEST_RUN.',
     kernel: '___bpf_prog_run',
-    tests: ['packages/core/src/**/*.test.ts', 'test/**/*interp*.test.ts', 'test/**/*run*.test.ts'],
+    tests: ['packages/core/src/**/*.test.ts', 'test/core-*.test.ts', 'test/**/*interp*.test.ts'],
     owner: 'core engineer',
   },
   {
@@ -94,7 +94,7 @@ export const chapters: Chapter[] = [
     title: 'The RISC-V JIT',
     blurb: 'bpf_int_jit_compile: BPF instructions to RV64 machine code, side by side.',
     kernel: 'bpf_int_jit_compile',
-    tests: ['packages/jit-riscv/src/**/*.test.ts', 'test/**/*jit*.test.ts'],
+    tests: ['packages/jit-riscv/src/**/*.test.ts', 'test/jit-*.test.ts'],
     owner: 'JIT engineer',
   },
   {
@@ -102,7 +102,7 @@ export const chapters: Chapter[] = [
     title: 'Loading an object',
     blurb: "libbpf's side: ELF sections, maps, relocations, then bpf() calls.",
     kernel: 'bpf_object__open, bpf_object__load',
-    tests: ['packages/loader/src/**/*.test.ts', 'test/**/*loader*.test.ts', 'test/**/*elf*.test.ts'],
+    tests: ['packages/loader/src/**/*.test.ts', 'test/uapi-example.test.ts', 'test/uapi-npm-start.test.ts', 'test/**/*loader*.test.ts', 'test/**/*elf*.test.ts'],
     owner: 'site engineer',
   },
 ];

@@ -145,19 +145,25 @@ describe.skipIf(!browser)('the site in headless chromium', () => {
     await page.close();
   });
 
-  it('the chapter button runs the chapter\'s tests in the page and they pass as in npm test', async () => {
-    const { page, errors } = await visit('/bpf-syscall');
+  it.each(chapters.map((c) => c.slug))('the %s button runs its chapter\'s tests in the page and they pass as in npm test', async (slug) => {
+    const { page, errors } = await visit(`/${slug}`);
     const panel = page.locator('[data-testid="live-chapter-tests"]');
     await panel.scrollIntoViewIfNeeded();
-    await panel.locator('[data-testid="run"]').click();
+    const run = panel.locator('[data-testid="run"]');
+    if (await run.isDisabled()) {
+      console.log(`${slug}: no browser-runnable test files`);
+      await page.close();
+      return;
+    }
+    await run.click();
     const summary = panel.locator('[data-testid="browser-test-summary"]');
     await summary.waitFor({ timeout: 90_000 });
     const text = (await summary.textContent()) ?? '';
-    console.log(`bpf-syscall in-page tests: ${text.trim()}`);
-    await panel.screenshot({ path: join(ARTIFACTS, 'chapter-tests-bpf-syscall.png') });
+    console.log(`${slug} in-page tests: ${text.trim()}`);
+    await panel.screenshot({ path: join(ARTIFACTS, `chapter-tests-${slug}.png`) });
     const [, passed, failed] = /(\d+) passed, (\d+) failed/.exec(text) ?? [];
     expect(Number(passed)).toBeGreaterThan(0);
-    expect(Number(failed), await panel.textContent() ?? '').toBe(0);
+    expect(Number(failed), (await panel.locator('li.failed').allTextContents()).join('\n').slice(0, 2000)).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });
