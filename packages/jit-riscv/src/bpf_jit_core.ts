@@ -363,7 +363,9 @@ export function compile(insnBytes: Uint8Array | BpfInsn[], options: CompileOptio
     }
   }
 
-  const total = Number(next - imageAddr);
+  // Functions start 4-byte aligned; no padding after the last one (its jited_len is the image end).
+  const last = funcs[funcs.length - 1]!;
+  const total = last.imageOffset + last.size;
   const image = new Uint8Array(total);
   const offsets: number[] = [];
   const extable: JitExtableEntry[] = [];
