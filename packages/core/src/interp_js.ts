@@ -438,13 +438,11 @@ export function ___bpf_prog_run_js(ctx: bigint, env: BpfRunEnv, prog: bpf_prog):
   if ('message' in pd) return { ok: false, error: { kind: 'invalid_insn', insn: pd.insn, message: pd.message }, insns: 0 };
   const L = new Int32Array(16);
   const H = new Int32Array(16);
-  L[1] = Number(ctx & 0xffffffffn) | 0;
-  H[1] = Number(ctx >> 32n) | 0;
+  S.ctxHalves(ctx, L, H);
   const r = interpret_js(pd, env, L, H);
   if (r !== null) return r;
   L.fill(0);
   H.fill(0);
-  L[1] = Number(ctx & 0xffffffffn) | 0;
-  H[1] = Number(ctx >> 32n) | 0;
+  S.ctxHalves(ctx, L, H);
   return interpret(pd, env, L, H);
 }
