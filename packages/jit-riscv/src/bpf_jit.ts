@@ -114,7 +114,10 @@ export interface RvJitContext {
   zacas: boolean;
 }
 
-/** `ninsns_rvoff`: 16-bit parcels to bytes. */
+/**
+ * `ninsns_rvoff`: 16-bit parcels to bytes.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (ninsns_rvoff)
+ */
 export const ninsns_rvoff = (ninsns: number): number => ninsns << 1;
 
 /**
@@ -138,7 +141,10 @@ export function emitc(insn: number, ctx: RvJitContext): void {
   ctx.ninsns++;
 }
 
-/** `epilogue_offset`: bytes from here to the epilogue. */
+/**
+ * `epilogue_offset`: bytes from here to the epilogue.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (epilogue_offset)
+ */
 export function epilogue_offset(ctx: RvJitContext): number {
   return ninsns_rvoff(ctx.epilogue_offset - ctx.ninsns);
 }
@@ -166,15 +172,24 @@ export function invert_bpf_cond(cond: number): number {
   return -1;
 }
 
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_6b_int) */
 export const is_6b_int = (v: number): boolean => -(1 << 5) <= v && v < 1 << 5;
 // The unsigned checks take `unsigned long`: a negative value is huge, so it fails.
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_7b_uint) */
 export const is_7b_uint = (v: number): boolean => v >= 0 && v < 1 << 7;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_8b_uint) */
 export const is_8b_uint = (v: number): boolean => v >= 0 && v < 1 << 8;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_9b_uint) */
 export const is_9b_uint = (v: number): boolean => v >= 0 && v < 1 << 9;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_10b_int) */
 export const is_10b_int = (v: number): boolean => -(1 << 9) <= v && v < 1 << 9;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_10b_uint) */
 export const is_10b_uint = (v: number): boolean => v >= 0 && v < 1 << 10;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_12b_int) */
 export const is_12b_int = (v: number): boolean => -(1 << 11) <= v && v < 1 << 11;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_13b_int) */
 export const is_13b_int = (v: number): boolean => -(1 << 12) <= v && v < 1 << 12;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (is_21b_int) */
 export const is_21b_int = (v: number): boolean => -(1 << 20) <= v && v < 1 << 20;
 
 /**
@@ -191,59 +206,74 @@ export function rv_offset(insn: number, off: number, ctx: RvJitContext): number 
 
 // #region formats
 /* Instruction formats. Each field is masked to its C parameter width. */
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_r_insn) */
 export function rv_r_insn(funct7: number, rs2: number, rs1: number, funct3: number, rd: number, opcode: number): number {
   return (((funct7 & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode) >>> 0;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_i_insn) */
 export function rv_i_insn(imm11_0: number, rs1: number, funct3: number, rd: number, opcode: number): number {
   return (((imm11_0 & 0xffff) << 20) | (rs1 << 15) | (funct3 << 12) | (rd << 7) | opcode) >>> 0;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_s_insn) */
 export function rv_s_insn(imm11_0: number, rs2: number, rs1: number, funct3: number, opcode: number): number {
   const imm = imm11_0 & 0xffff;
   const imm11_5 = (imm >> 5) & 0xff, imm4_0 = imm & 0x1f;
   return ((imm11_5 << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (imm4_0 << 7) | opcode) >>> 0;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_b_insn) */
 export function rv_b_insn(imm12_1: number, rs2: number, rs1: number, funct3: number, opcode: number): number {
   const imm = imm12_1 & 0xffff;
   const imm12 = ((imm & 0x800) >> 5) | ((imm & 0x3f0) >> 4);
   const imm4_1 = ((imm & 0xf) << 1) | ((imm & 0x400) >> 10);
   return ((imm12 << 25) | (rs2 << 20) | (rs1 << 15) | (funct3 << 12) | (imm4_1 << 7) | opcode) >>> 0;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_u_insn) */
 export function rv_u_insn(imm31_12: number, rd: number, opcode: number): number {
   return ((imm31_12 << 12) | (rd << 7) | opcode) >>> 0;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_j_insn) */
 export function rv_j_insn(imm20_1: number, rd: number, opcode: number): number {
   const i = imm20_1 >>> 0;
   const imm = (i & 0x80000) | ((i & 0x3ff) << 9) | ((i & 0x400) >> 2) | ((i & 0x7f800) >> 11);
   return ((imm << 12) | (rd << 7) | opcode) >>> 0;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amo_insn) */
 export function rv_amo_insn(funct5: number, aq: number, rl: number, rs2: number, rs1: number, funct3: number, rd: number, opcode: number): number {
   const funct7 = (funct5 << 2) | (aq << 1) | rl;
   return rv_r_insn(funct7, rs2, rs1, funct3, rd, opcode);
 }
 
 /* RISC-V compressed instruction formats. */
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_cr_insn) */
 export function rv_cr_insn(funct4: number, rd: number, rs2: number, op: number): number {
   return ((funct4 << 12) | (rd << 7) | (rs2 << 2) | op) & 0xffff;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_ci_insn) */
 export function rv_ci_insn(funct3: number, imm6: number, rd: number, op: number): number {
   const imm = ((imm6 & 0x20) << 7) | ((imm6 & 0x1f) << 2);
   return ((funct3 << 13) | (rd << 7) | op | imm) & 0xffff;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_css_insn) */
 export function rv_css_insn(funct3: number, uimm: number, rs2: number, op: number): number {
   return ((funct3 << 13) | (uimm << 7) | (rs2 << 2) | op) & 0xffff;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_ciw_insn) */
 export function rv_ciw_insn(funct3: number, uimm: number, rd: number, op: number): number {
   return ((funct3 << 13) | (uimm << 5) | ((rd & 0x7) << 2) | op) & 0xffff;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_cl_insn) */
 export function rv_cl_insn(funct3: number, imm_hi: number, rs1: number, imm_lo: number, rd: number, op: number): number {
   return ((funct3 << 13) | (imm_hi << 10) | ((rs1 & 0x7) << 7) | (imm_lo << 5) | ((rd & 0x7) << 2) | op) & 0xffff;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_cs_insn) */
 export function rv_cs_insn(funct3: number, imm_hi: number, rs1: number, imm_lo: number, rs2: number, op: number): number {
   return ((funct3 << 13) | (imm_hi << 10) | ((rs1 & 0x7) << 7) | (imm_lo << 5) | ((rs2 & 0x7) << 2) | op) & 0xffff;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_ca_insn) */
 export function rv_ca_insn(funct6: number, rd: number, funct2: number, rs2: number, op: number): number {
   return ((funct6 << 10) | ((rd & 0x7) << 7) | (funct2 << 5) | ((rs2 & 0x7) << 2) | op) & 0xffff;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_cb_insn) */
 export function rv_cb_insn(funct3: number, imm6: number, funct2: number, rd: number, op: number): number {
   const imm = ((imm6 & 0x20) << 7) | ((imm6 & 0x1f) << 2);
   return ((funct3 << 13) | (funct2 << 10) | ((rd & 0x7) << 7) | op | imm) & 0xffff;
@@ -251,160 +281,278 @@ export function rv_cb_insn(funct3: number, imm6: number, funct2: number, rd: num
 // #endregion formats
 
 /* Instructions shared by RV32 and RV64. */
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_addi) */
 export const rv_addi = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 0, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_andi) */
 export const rv_andi = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 7, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_ori) */
 export const rv_ori = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 6, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_xori) */
 export const rv_xori = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 4, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_slli) */
 export const rv_slli = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 1, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_srli) */
 export const rv_srli = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 5, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_srai) */
 export const rv_srai = (rd: number, rs1: number, imm: number) => rv_i_insn(0x400 | (imm & 0xffff), rs1, 5, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lui) */
 export const rv_lui = (rd: number, imm31_12: number) => rv_u_insn(imm31_12, rd, 0x37);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_auipc) */
 export const rv_auipc = (rd: number, imm31_12: number) => rv_u_insn(imm31_12, rd, 0x17);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_add) */
 export const rv_add = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 0, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sub) */
 export const rv_sub = (rd: number, rs1: number, rs2: number) => rv_r_insn(0x20, rs2, rs1, 0, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sltu) */
 export const rv_sltu = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 3, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_and) */
 export const rv_and = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 7, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_or) */
 export const rv_or = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 6, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_xor) */
 export const rv_xor = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 4, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sll) */
 export const rv_sll = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 1, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_srl) */
 export const rv_srl = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 5, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sra) */
 export const rv_sra = (rd: number, rs1: number, rs2: number) => rv_r_insn(0x20, rs2, rs1, 5, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_mul) */
 export const rv_mul = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 0, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_mulhu) */
 export const rv_mulhu = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 3, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_div) */
 export const rv_div = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 4, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_divu) */
 export const rv_divu = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 5, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_rem) */
 export const rv_rem = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 6, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_remu) */
 export const rv_remu = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 7, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_jal) */
 export const rv_jal = (rd: number, imm20_1: number) => rv_j_insn(imm20_1, rd, 0x6f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_jalr) */
 export const rv_jalr = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 0, rd, 0x67);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_beq) */
 export const rv_beq = (rs1: number, rs2: number, imm12_1: number) => rv_b_insn(imm12_1, rs2, rs1, 0, 0x63);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_bne) */
 export const rv_bne = (rs1: number, rs2: number, imm12_1: number) => rv_b_insn(imm12_1, rs2, rs1, 1, 0x63);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_bltu) */
 export const rv_bltu = (rs1: number, rs2: number, imm12_1: number) => rv_b_insn(imm12_1, rs2, rs1, 6, 0x63);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_bgtu) */
 export const rv_bgtu = (rs1: number, rs2: number, imm12_1: number) => rv_bltu(rs2, rs1, imm12_1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_bgeu) */
 export const rv_bgeu = (rs1: number, rs2: number, imm12_1: number) => rv_b_insn(imm12_1, rs2, rs1, 7, 0x63);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_bleu) */
 export const rv_bleu = (rs1: number, rs2: number, imm12_1: number) => rv_bgeu(rs2, rs1, imm12_1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_blt) */
 export const rv_blt = (rs1: number, rs2: number, imm12_1: number) => rv_b_insn(imm12_1, rs2, rs1, 4, 0x63);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_bgt) */
 export const rv_bgt = (rs1: number, rs2: number, imm12_1: number) => rv_blt(rs2, rs1, imm12_1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_bge) */
 export const rv_bge = (rs1: number, rs2: number, imm12_1: number) => rv_b_insn(imm12_1, rs2, rs1, 5, 0x63);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_ble) */
 export const rv_ble = (rs1: number, rs2: number, imm12_1: number) => rv_bge(rs2, rs1, imm12_1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lb) */
 export const rv_lb = (rd: number, imm: number, rs1: number) => rv_i_insn(imm, rs1, 0, rd, 0x03);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lh) */
 export const rv_lh = (rd: number, imm: number, rs1: number) => rv_i_insn(imm, rs1, 1, rd, 0x03);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lw) */
 export const rv_lw = (rd: number, imm: number, rs1: number) => rv_i_insn(imm, rs1, 2, rd, 0x03);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lbu) */
 export const rv_lbu = (rd: number, imm: number, rs1: number) => rv_i_insn(imm, rs1, 4, rd, 0x03);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lhu) */
 export const rv_lhu = (rd: number, imm: number, rs1: number) => rv_i_insn(imm, rs1, 5, rd, 0x03);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sb) */
 export const rv_sb = (rs1: number, imm: number, rs2: number) => rv_s_insn(imm, rs2, rs1, 0, 0x23);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sh) */
 export const rv_sh = (rs1: number, imm: number, rs2: number) => rv_s_insn(imm, rs2, rs1, 1, 0x23);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sw) */
 export const rv_sw = (rs1: number, imm: number, rs2: number) => rv_s_insn(imm, rs2, rs1, 2, 0x23);
 type Amo = (rd: number, rs2: number, rs1: number, aq: number, rl: number) => number;
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoadd_w) */
 export const rv_amoadd_w: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0, aq, rl, rs2, rs1, 2, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoand_w) */
 export const rv_amoand_w: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0xc, aq, rl, rs2, rs1, 2, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoor_w) */
 export const rv_amoor_w: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x8, aq, rl, rs2, rs1, 2, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoxor_w) */
 export const rv_amoxor_w: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x4, aq, rl, rs2, rs1, 2, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoswap_w) */
 export const rv_amoswap_w: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x1, aq, rl, rs2, rs1, 2, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lr_w) */
 export const rv_lr_w: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x2, aq, rl, rs2, rs1, 2, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sc_w) */
 export const rv_sc_w: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x3, aq, rl, rs2, rs1, 2, rd, 0x2f);
-/** `rv_fence`: pred/succ are IORW bit sets (I=8, O=4, R=2, W=1). */
+/**
+ * `rv_fence`: pred/succ are IORW bit sets (I=8, O=4, R=2, W=1).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_fence)
+ */
 export const rv_fence = (pred: number, succ: number) => rv_i_insn((pred << 4) | succ, 0, 0, 0, 0xf);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_nop) */
 export const rv_nop = () => rv_i_insn(0, 0, 0, 0, 0x13);
 
 /* RVC instructions. */
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_addi4spn) */
 export function rvc_addi4spn(rd: number, imm10: number): number {
   const imm = ((imm10 & 0x30) << 2) | ((imm10 & 0x3c0) >> 4) | ((imm10 & 0x4) >> 1) | ((imm10 & 0x8) >> 3);
   return rv_ciw_insn(0x0, imm, rd, 0x0);
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_lw) */
 export function rvc_lw(rd: number, imm7: number, rs1: number): number {
   const imm_hi = (imm7 & 0x38) >> 3;
   const imm_lo = ((imm7 & 0x4) >> 1) | ((imm7 & 0x40) >> 6);
   return rv_cl_insn(0x2, imm_hi, rs1, imm_lo, rd, 0x0);
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_sw) */
 export function rvc_sw(rs1: number, imm7: number, rs2: number): number {
   const imm_hi = (imm7 & 0x38) >> 3;
   const imm_lo = ((imm7 & 0x4) >> 1) | ((imm7 & 0x40) >> 6);
   return rv_cs_insn(0x6, imm_hi, rs1, imm_lo, rs2, 0x0);
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_addi) */
 export const rvc_addi = (rd: number, imm6: number) => rv_ci_insn(0, imm6, rd, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_li) */
 export const rvc_li = (rd: number, imm6: number) => rv_ci_insn(0x2, imm6, rd, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_addi16sp) */
 export function rvc_addi16sp(imm10: number): number {
   const imm = ((imm10 & 0x200) >> 4) | (imm10 & 0x10) | ((imm10 & 0x40) >> 3) | ((imm10 & 0x180) >> 6) | ((imm10 & 0x20) >> 5);
   return rv_ci_insn(0x3, imm, RV_REG_SP, 0x1);
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_lui) */
 export const rvc_lui = (rd: number, imm6: number) => rv_ci_insn(0x3, imm6, rd, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_srli) */
 export const rvc_srli = (rd: number, imm6: number) => rv_cb_insn(0x4, imm6, 0, rd, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_srai) */
 export const rvc_srai = (rd: number, imm6: number) => rv_cb_insn(0x4, imm6, 0x1, rd, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_andi) */
 export const rvc_andi = (rd: number, imm6: number) => rv_cb_insn(0x4, imm6, 0x2, rd, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_sub) */
 export const rvc_sub = (rd: number, rs: number) => rv_ca_insn(0x23, rd, 0, rs, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_xor) */
 export const rvc_xor = (rd: number, rs: number) => rv_ca_insn(0x23, rd, 0x1, rs, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_or) */
 export const rvc_or = (rd: number, rs: number) => rv_ca_insn(0x23, rd, 0x2, rs, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_and) */
 export const rvc_and = (rd: number, rs: number) => rv_ca_insn(0x23, rd, 0x3, rs, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_slli) */
 export const rvc_slli = (rd: number, imm6: number) => rv_ci_insn(0, imm6, rd, 0x2);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_lwsp) */
 export function rvc_lwsp(rd: number, imm8: number): number {
   const imm = ((imm8 & 0xc0) >> 6) | (imm8 & 0x3c);
   return rv_ci_insn(0x2, imm, rd, 0x2);
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_jr) */
 export const rvc_jr = (rs1: number) => rv_cr_insn(0x8, rs1, RV_REG_ZERO, 0x2);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_mv) */
 export const rvc_mv = (rd: number, rs: number) => rv_cr_insn(0x8, rd, rs, 0x2);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_jalr) */
 export const rvc_jalr = (rs1: number) => rv_cr_insn(0x9, rs1, RV_REG_ZERO, 0x2);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_add) */
 export const rvc_add = (rd: number, rs: number) => rv_cr_insn(0x9, rd, rs, 0x2);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_swsp) */
 export function rvc_swsp(imm8: number, rs2: number): number {
   const imm = (imm8 & 0x3c) | ((imm8 & 0xc0) >> 6);
   return rv_css_insn(0x6, imm, rs2, 0x2);
 }
 
 /* Zba / Zbb instructions. */
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvzba_sh2add) */
 export const rvzba_sh2add = (rd: number, rs1: number, rs2: number) => rv_r_insn(0x10, rs2, rs1, 0x4, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvzba_sh3add) */
 export const rvzba_sh3add = (rd: number, rs1: number, rs2: number) => rv_r_insn(0x10, rs2, rs1, 0x6, rd, 0x33);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvzbb_sextb) */
 export const rvzbb_sextb = (rd: number, rs1: number) => rv_i_insn(0x604, rs1, 1, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvzbb_sexth) */
 export const rvzbb_sexth = (rd: number, rs1: number) => rv_i_insn(0x605, rs1, 1, rd, 0x13);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvzbb_zexth) */
 export const rvzbb_zexth = (rd: number, rs: number) => rv_i_insn(0x80, rs, 4, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvzbb_rev8) */
 export const rvzbb_rev8 = (rd: number, rs: number) => rv_i_insn(0x6b8, rs, 5, rd, 0x13);
 
 /* RV64-only instructions. */
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_addiw) */
 export const rv_addiw = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 0, rd, 0x1b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_slliw) */
 export const rv_slliw = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 1, rd, 0x1b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_srliw) */
 export const rv_srliw = (rd: number, rs1: number, imm: number) => rv_i_insn(imm, rs1, 5, rd, 0x1b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sraiw) */
 export const rv_sraiw = (rd: number, rs1: number, imm: number) => rv_i_insn(0x400 | (imm & 0xffff), rs1, 5, rd, 0x1b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_addw) */
 export const rv_addw = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 0, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_subw) */
 export const rv_subw = (rd: number, rs1: number, rs2: number) => rv_r_insn(0x20, rs2, rs1, 0, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sllw) */
 export const rv_sllw = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 1, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_srlw) */
 export const rv_srlw = (rd: number, rs1: number, rs2: number) => rv_r_insn(0, rs2, rs1, 5, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sraw) */
 export const rv_sraw = (rd: number, rs1: number, rs2: number) => rv_r_insn(0x20, rs2, rs1, 5, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_mulw) */
 export const rv_mulw = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 0, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_divw) */
 export const rv_divw = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 4, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_divuw) */
 export const rv_divuw = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 5, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_remw) */
 export const rv_remw = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 6, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_remuw) */
 export const rv_remuw = (rd: number, rs1: number, rs2: number) => rv_r_insn(1, rs2, rs1, 7, rd, 0x3b);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_ld) */
 export const rv_ld = (rd: number, imm: number, rs1: number) => rv_i_insn(imm, rs1, 3, rd, 0x03);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lwu) */
 export const rv_lwu = (rd: number, imm: number, rs1: number) => rv_i_insn(imm, rs1, 6, rd, 0x03);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sd) */
 export const rv_sd = (rs1: number, imm: number, rs2: number) => rv_s_insn(imm, rs2, rs1, 3, 0x23);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoadd_d) */
 export const rv_amoadd_d: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0, aq, rl, rs2, rs1, 3, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoand_d) */
 export const rv_amoand_d: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0xc, aq, rl, rs2, rs1, 3, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoor_d) */
 export const rv_amoor_d: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x8, aq, rl, rs2, rs1, 3, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoxor_d) */
 export const rv_amoxor_d: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x4, aq, rl, rs2, rs1, 3, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_amoswap_d) */
 export const rv_amoswap_d: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x1, aq, rl, rs2, rs1, 3, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_lr_d) */
 export const rv_lr_d: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x2, aq, rl, rs2, rs1, 3, rd, 0x2f);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rv_sc_d) */
 export const rv_sc_d: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x3, aq, rl, rs2, rs1, 3, rd, 0x2f);
-/** Zacas `amocas.w` / `amocas.d` (funct5 0x05): compare `rd` with memory, swap in `rs2`. */
+/**
+ * Zacas `amocas.w` / `amocas.d` (funct5 0x05): compare `rd` with memory, swap in `rs2`.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvzacas_amocas_w)
+ */
 export const rvzacas_amocas_w: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x5, aq, rl, rs2, rs1, 2, rd, 0x2f);
 export const rvzacas_amocas_d: Amo = (rd, rs2, rs1, aq, rl) => rv_amo_insn(0x5, aq, rl, rs2, rs1, 3, rd, 0x2f);
 
 /* RV64-only RVC instructions. */
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_ld) */
 export function rvc_ld(rd: number, imm8: number, rs1: number): number {
   return rv_cl_insn(0x3, (imm8 & 0x38) >> 3, rs1, (imm8 & 0xc0) >> 6, rd, 0x0);
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_sd) */
 export function rvc_sd(rs1: number, imm8: number, rs2: number): number {
   return rv_cs_insn(0x7, (imm8 & 0x38) >> 3, rs1, (imm8 & 0xc0) >> 6, rs2, 0x0);
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_subw) */
 export const rvc_subw = (rd: number, rs: number) => rv_ca_insn(0x27, rd, 0, rs, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_addiw) */
 export const rvc_addiw = (rd: number, imm6: number) => rv_ci_insn(0x1, imm6, rd, 0x1);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_ldsp) */
 export function rvc_ldsp(rd: number, imm9: number): number {
   const imm = ((imm9 & 0x1c0) >> 6) | (imm9 & 0x38);
   return rv_ci_insn(0x3, imm, rd, 0x2);
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvc_sdsp) */
 export function rvc_sdsp(imm9: number, rs2: number): number {
   const imm = (imm9 & 0x38) | ((imm9 & 0x1c0) >> 6);
   return rv_css_insn(0x7, imm, rs2, 0x2);
 }
-/** `rvzba_zextw`: `add.uw rd, rs1, zero` (objdump: `zext.w`). */
+/**
+ * `rvzba_zextw`: `add.uw rd, rs1, zero` (objdump: `zext.w`).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (rvzba_zextw)
+ */
 export const rvzba_zextw = (rd: number, rs1: number) => rv_r_insn(0x04, RV_REG_ZERO, rs1, 0, rd, 0x3b);
 
 // #region emit-helpers
@@ -581,7 +729,10 @@ export function emit_sexth(rd: number, rs: number, ctx: RvJitContext): void {
   emit_srai(rd, rd, 48, ctx);
 }
 
-/** `emit_sextw`: `addiw rd, rs, 0` (objdump: `sext.w`). */
+/**
+ * `emit_sextw`: `addiw rd, rs, 0` (objdump: `sext.w`).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (emit_sextw)
+ */
 export function emit_sextw(rd: number, rs: number, ctx: RvJitContext): void {
   emit_addiw(rd, rs, 0, ctx);
 }
@@ -632,7 +783,10 @@ export function emit_bswap(rd: number, imm: number, ctx: RvJitContext): void {
   emit_mv(rd, RV_REG_T2, ctx);
 }
 
-/* Memory ordering for load-acquire / store-release / cmpxchg (6.16+). */
+/*
+ * Memory ordering for load-acquire / store-release / cmpxchg (6.16+).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h (emit_fence_r_rw)
+ */
 export const emit_fence_r_rw = (ctx: RvJitContext) => emit(rv_fence(0x2, 0x3), ctx);
 export const emit_fence_rw_w = (ctx: RvJitContext) => emit(rv_fence(0x3, 0x1), ctx);
 export const emit_fence_rw_rw = (ctx: RvJitContext) => emit(rv_fence(0x3, 0x3), ctx);

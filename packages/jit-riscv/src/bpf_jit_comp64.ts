@@ -143,10 +143,15 @@ function seen_reg(reg: number, ctx: RvJitContext): boolean {
   return false;
 }
 
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (mark_fp) */
 const mark_fp = (ctx: RvJitContext) => setBit(ctx, RV_REG_S5);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (mark_call) */
 const mark_call = (ctx: RvJitContext) => setBit(ctx, RV_CTX_F_SEEN_CALL);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (seen_call) */
 const seen_call = (ctx: RvJitContext) => testBit(ctx, RV_CTX_F_SEEN_CALL);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (mark_tail_call) */
 const mark_tail_call = (ctx: RvJitContext) => setBit(ctx, RV_CTX_F_SEEN_TAIL_CALL);
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (seen_tail_call) */
 const seen_tail_call = (ctx: RvJitContext) => testBit(ctx, RV_CTX_F_SEEN_TAIL_CALL);
 
 /**
@@ -163,18 +168,26 @@ function rv_tail_call_reg(ctx: RvJitContext): number {
   return RV_REG_A6;
 }
 
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (is_32b_int) */
 const is_32b_int = (v: bigint): boolean => v >= -(1n << 31n) && v < 1n << 31n;
 
-/** auipc+jalr reach: [-2^31 - 2^11, 2^31 - 2^11). */
+/**
+ * auipc+jalr reach: [-2^31 - 2^11, 2^31 - 2^11).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (in_auipc_jalr_range)
+ */
 export function in_auipc_jalr_range(v: number): boolean {
   return -(2 ** 31) - (1 << 11) <= v && v < 2 ** 31 - (1 << 11);
 }
 
-/** `emit_sextw_alt` / `emit_zextw_alt`: extend into a scratch register, leave the BPF one alone. */
+/**
+ * `emit_sextw_alt` / `emit_zextw_alt`: extend into a scratch register, leave the BPF one alone.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (emit_sextw_alt)
+ */
 function emit_sextw_alt(rd: number, ra: number, ctx: RvJitContext): number {
   emit_sextw(ra, rd, ctx);
   return ra;
 }
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (emit_zextw_alt) */
 function emit_zextw_alt(rd: number, ra: number, ctx: RvJitContext): number {
   emit_zextw(ra, rd, ctx);
   return ra;
@@ -364,6 +377,7 @@ export function emit_jump_and_link(rd: number, rvoff: number, fixed_addr: boolea
   return -ERANGE;
 }
 
+/** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (is_signed_bpf_cond) */
 const is_signed_bpf_cond = (cond: number): boolean => cond === BPF_JSGT || cond === BPF_JSLT || cond === BPF_JSGE || cond === BPF_JSLE;
 
 /** @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (emit_call) */
@@ -440,7 +454,10 @@ function emit_stx(rd: number, off: number, rs: number, size: number, ctx: RvJitC
   ctx.ex_jmp_off = ctx.ninsns;
 }
 
-/** `insn_is_zext`: the verifier's explicit zero-extension `mov32 rX, rX` with imm 1. */
+/**
+ * `insn_is_zext`: the verifier's explicit zero-extension `mov32 rX, rX` with imm 1.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/include/linux/filter.h (insn_is_zext)
+ */
 export const insn_is_zext = (insn: BpfInsn | undefined): boolean => !!insn && insn.code === (BPF_ALU | BPF_MOV | BPF_X) && insn.imm === 1;
 
 /**
@@ -543,10 +560,16 @@ function add_exception_handler(insn: BpfInsn, dst_reg: number, ctx: RvJitContext
   return 0;
 }
 
-/** `insn_is_cast_user`: `addr_space_cast(rX, 0, 1)`, an arena pointer turned into a user one. */
+/**
+ * `insn_is_cast_user`: `addr_space_cast(rX, 0, 1)`, an arena pointer turned into a user one.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/include/linux/filter.h (insn_is_cast_user)
+ */
 const insn_is_cast_user = (insn: BpfInsn): boolean =>
   insn.code === (BPF_ALU64 | BPF_MOV | BPF_X) && insn.off === BPF_ADDR_SPACE_CAST && insn.imm >>> 0 === 1 << 16;
-/** `insn_is_mov_percpu_addr`. */
+/**
+ * `insn_is_mov_percpu_addr`.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/include/linux/filter.h (insn_is_mov_percpu_addr)
+ */
 const insn_is_mov_percpu_addr = (insn: BpfInsn): boolean => insn.code === (BPF_ALU64 | BPF_MOV | BPF_X) && insn.off === BPF_ADDR_PERCPU;
 
 /** The address of `__per_cpu_offset` the model's memory map uses. */
@@ -1056,7 +1079,10 @@ function roundUp(v: number, a: number): number {
   return Math.ceil(v / a) * a;
 }
 
-/** `bpf_jit_inlines_helper_call`: which helper calls the JIT replaces with inline code. */
+/**
+ * `bpf_jit_inlines_helper_call`: which helper calls the JIT replaces with inline code.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (bpf_jit_inlines_helper_call)
+ */
 export function bpf_jit_inlines_helper_call(imm: number): boolean {
   return imm === BPF_FUNC_get_smp_processor_id;
 }

@@ -39,7 +39,10 @@ function build_body(ctx: RvJitContext, extra_pass: boolean, offset: Int32Array |
   return 0;
 }
 
-/** `bpf_jit_needs_zext`: true, the RV64 JIT wants the verifier's explicit zero-extensions. */
+/**
+ * `bpf_jit_needs_zext`: true, the RV64 JIT wants the verifier's explicit zero-extensions.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_core.c (bpf_jit_needs_zext)
+ */
 export function bpf_jit_needs_zext(): boolean {
   return true;
 }
