@@ -84,6 +84,7 @@ const badCreates: [string, CreateFields, number][] = [
   ['btf_vmlinux_value_type_id on an array is EINVAL', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, btf_vmlinux_value_type_id: 1 }, EINVAL],
   ['BPF_F_NUMA_NODE with node 1 on a one-node machine is EINVAL', { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 4, max_entries: 1, map_flags: 4, numa_node: 1 }, EINVAL],
   ['a map name with "-" is EINVAL', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, map_name: new TextEncoder().encode('my-map') }, EINVAL],
+  ['a map name with Latin-1 "\xd7" (multiplication sign, not a letter) is EINVAL', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, map_name: new Uint8Array([0x61, 0xd7]) }, EINVAL],
   ['a 16-byte map name without NUL is EINVAL', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, map_name: bytes(16, 0x61) }, EINVAL],
   ['map_ifindex of the loopback (no ndo_bpf) is EOPNOTSUPP', { map_type: T.BPF_MAP_TYPE_ARRAY, key_size: 4, value_size: 4, max_entries: 1, map_ifindex: 1 }, -95],
   ['map_ifindex of a missing device is EINVAL', { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 4, max_entries: 1, map_ifindex: 999 }, EINVAL],
@@ -108,6 +109,12 @@ const V2 = u64(0x0102030405060708n);
 export const mapScenarios: Scenario[] = [
   ...validCreates.map(([n, f, e]) => s(`create: a ${n} map`, (c) => create(c, f, e))),
   ...badCreates.map(([n, f, e]) => s(`create: ${n}`, (c) => create(c, f, e))),
+  s('create: Latin-1 letters are alphanumeric to the kernel (its ctype is ISO 8859-1)', (c) => {
+    const fd = create(c, { ...ARR, map_name: new Uint8Array([0xe9, 0x74, 0xe9, 0xff, 0xc0]) }, 'fd');
+    const buf = c.mem(104);
+    c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, c.attr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: fd, info_len: 104, info: buf } }), { expect: 0 });
+    c.read(buf + 24n, 16); // the name as the kernel copies it back
+  }),
   s('create: a named map keeps its name', (c) => {
     create(c, { ...ARR, map_name: new TextEncoder().encode('counters.v1') }, 'fd');
   }),

@@ -450,6 +450,16 @@ export const objScenarios: Scenario[] = [
     pre[150] = 1;
     info(c, fd, 160, E2BIG, pre);
   }),
+  s('info: a non-zero byte in the tail padding after hash_size is E2BIG (v6.18)', (c) => {
+    const fd = create(c, ARR, 'fd');
+    const pre = new Uint8Array(104);
+    pre[101] = 1;
+    info(c, fd, 104, E2BIG, pre);
+  }),
+  s('info: info_len 100 stops before the padding and writes 100 back', (c) => {
+    const fd = create(c, ARR, 'fd');
+    info(c, fd, 100, 0);
+  }),
   s('info: info_len over PAGE_SIZE is E2BIG', (c) => {
     const fd = create(c, ARR, 'fd');
     info(c, fd, 4097, E2BIG, new Uint8Array(4097));

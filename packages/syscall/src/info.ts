@@ -27,6 +27,8 @@ const EBADFD = -77;
 
 /** `sizeof(struct bpf_map_info)` in v6.18. */
 export const BPF_MAP_INFO_SIZE = sizeofStruct('bpf_map_info');
+/** offsetofend(struct bpf_map_info, hash_size): the bytes the kernel knows (the rest is padding). */
+export const BPF_MAP_INFO_KNOWN = 100;
 const SHA256_DIGEST_SIZE = 32;
 
 const I = {
@@ -96,7 +98,9 @@ export function bpf_map_get_info_by_fd(proc: Process, map: BpfMap, attr: Uint8Ar
   const uinfo = dv.getBigUint64(I.info, true);
   let info_len = dv.getUint32(I.info_len, true);
 
-  const err = bpf_check_uarg_tail_zero(proc.mem, uinfo, BPF_MAP_INFO_SIZE, info_len);
+  // The live 6.18 kernel refuses a non-zero byte from the end of `hash_size` on (the struct's 4
+  // bytes of tail padding included: E2BIG), though it copies out sizeof(struct bpf_map_info).
+  const err = bpf_check_uarg_tail_zero(proc.mem, uinfo, BPF_MAP_INFO_KNOWN, info_len);
   if (err) return err;
   info_len = Math.min(BPF_MAP_INFO_SIZE, info_len);
 
@@ -113,8 +117,9 @@ export function bpf_map_get_info_by_fd(proc: Process, map: BpfMap, attr: Uint8Ar
   iv.setUint32(M.max_entries, map.max_entries, true);
   iv.setUint32(M.map_flags, map.map_flags, true);
   iv.setBigUint64(M.map_extra, map.map_extra, true);
+  // memcpy(info.name, map->name, sizeof(map->name)): the name's bytes (Latin-1 chars), NUL-padded.
   info.fill(0, M.name, M.name + 16);
-  info.set(new TextEncoder().encode(map.name).subarray(0, 15), M.name);
+  for (let i = 0; i < Math.min(map.name.length, 15); i++) info[M.name + i] = map.name.charCodeAt(i) & 0xff;
   // No BTF in the model: btf_id and the type ids stay as user space left them (as for a map without BTF).
   iv.setUint32(M.btf_vmlinux_value_type_id, 0, true);
 

@@ -283,8 +283,19 @@ function bpf_map_attr_numa_node(map_flags: number, numa_node: number): number {
 }
 
 /**
+ * The kernel's `isalnum()` (lib/ctype.c): ASCII letters and digits, and the
+ * Latin-1 letters 0xc0-0xff but for the multiplication and division signs,
+ * because the kernel's ctype table is ISO 8859-1.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/lib/ctype.c (_ctype)
+ */
+export function isalnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7 && c <= 0xff);
+}
+
+/**
  * `bpf_obj_name_cpy`: the name may hold only isalnum(), '_' and '.', and must be
- * NUL-terminated within its 16 bytes. Returns the name or -EINVAL.
+ * NUL-terminated within its 16 bytes. Returns the name (one char per byte,
+ * Latin-1, as the kernel keeps bytes) or -EINVAL.
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_obj_name_cpy)
  */
 export function bpf_obj_name_cpy(src: Uint8Array): string | number {
@@ -292,8 +303,7 @@ export function bpf_obj_name_cpy(src: Uint8Array): string | number {
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (c === 0) return s;
-    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2e;
-    if (!ok) return EINVAL;
+    if (!isalnum(c) && c !== 0x5f && c !== 0x2e) return EINVAL;
     s += String.fromCharCode(c);
   }
   // No '\0' found in "size" number of bytes
