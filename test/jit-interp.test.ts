@@ -1,6 +1,7 @@
 // Interpreter vs JIT: the same program through core's runProgram and through the RV64 JIT on the
 // model's hart must return the same r0 (the 32-bit value the JIT's epilogue sign-extends into a0),
 // leave the same bytes in memory and make the same helper calls.
+// https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c
 import { describe, expect, it } from 'vitest';
 import { runProgram } from '@bpf-internals/core';
 import { compile, runImage } from '@bpf-internals/jit-riscv';

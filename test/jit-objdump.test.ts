@@ -1,6 +1,7 @@
 // The model's disassembly of JIT images equals GNU objdump's (riscv64 binutils), line for line, and
 // the images run natively under qemu-riscv64 with the same results as on the model's hart.
 // Both skip with one line where the tools are not installed (`npm run setup:tools` installs them).
+// https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

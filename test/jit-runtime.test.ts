@@ -1,5 +1,6 @@
 // bpf_prog_select_runtime with the RV64 JIT: the program comes back JITed (jited, jited_len, the image
 // BPF_OBJ_GET_INFO_BY_FD reports) and bpf_prog_run gives what the interpreter gives.
+// https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (bpf_prog_select_runtime)
 import { describe, expect, it } from 'vitest';
 import { bpf_prog_alloc, bpf_prog_run, bpf_prog_select_runtime, createRunEnv, regionAddr } from '@bpf-internals/core';
 import { bpf_int_jit_compile, compile, dumpJited, dumpJitedImage, type RvJitProgData } from '@bpf-internals/jit-riscv';

@@ -1,6 +1,7 @@
 // Through the syscall model: BPF_PROG_LOAD JITs the program (bpf_jit_enable on, as
 // CONFIG_BPF_JIT_DEFAULT_ON), and BPF_OBJ_GET_INFO_BY_FD reports the RV64 image as the kernel does:
 // jited_prog_len, then the bytes in jited_prog_insns when the caller gives room for them.
+// https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_prog_get_info_by_fd)
 import { describe, expect, it } from 'vitest';
 import { BPF_ALU64_IMM, BPF_ADD, BPF_EXIT_INSN, BPF_MOV64_IMM, bpf_cmd, encodeAttr, encodeInsns, type BpfInsn } from '@bpf-internals/uapi';
 import { createKernel } from '@bpf-internals/syscall';

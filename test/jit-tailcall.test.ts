@@ -1,6 +1,7 @@
 // Tail calls JITed: emit_bpf_tail_call reads the prog array's max_entries and ptrs[], then the
 // target's bpf_func, and jumps past the target's TCC set-up; the counter (a6) allows 33 of them.
 // Same answers as core's interpreter (its own tail-call tests, packages/core/src/interp.test.ts).
+// https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (emit_bpf_tail_call)
 import { describe, expect, it } from 'vitest';
 import { bpf_map_type } from '@bpf-internals/uapi';
 import { createMapEnv, find_map_ops, mapCreateAttr, type BpfMap } from '@bpf-internals/maps';

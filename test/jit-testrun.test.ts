@@ -2,6 +2,7 @@
 // accepts, ../test/core-gen.ts) through BPF_PROG_TEST_RUN twice: interpreted, and JITed to RV64 and
 // run on the model's hart. Same return, same retval, same data_out (which carries every register
 // and stack slot at the end of the program).
+// https://elixir.bootlin.com/linux/v6.18/source/net/bpf/test_run.c
 import { describe, expect, it } from 'vitest';
 import { bpf_prog_type, type BpfInsn } from '@bpf-internals/uapi';
 import { bpf_disasm, bpf_prog_alloc, bpf_prog_select_runtime, bpf_prog_test_run, createRunEnv, testRunAttr } from '@bpf-internals/core';

@@ -1,3 +1,5 @@
+// Benchmarks arch/riscv/net/bpf_jit_core.c's bpf_int_jit_compile (v6.18) and the hart:
+// https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_core.c (bpf_int_jit_compile)
 // npm run bench: JIT compile time per BPF instruction and the hart's ns per emulated RV64 instruction.
 import { compile, runImage } from '../src/index.js';
 import { randomProgram, RANDPROG_MEM } from '../src/internal/randprog.js';

@@ -1,3 +1,6 @@
+// Tables for arch/riscv/net/bpf_jit.h and bpf_jit_comp64.c at v6.18: encoder/decoder round trip over
+// every form, emit_imm's and emit_branch's choices, pass= and the bit-field drawing.
+// https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit.h
 import { describe, expect, it } from 'vitest';
 import * as J from './bpf_jit.js';
 import { type RvJitContext } from './bpf_jit.js';

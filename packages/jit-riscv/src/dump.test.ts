@@ -1,3 +1,5 @@
+// BPF beside its RV64 code, from ctx->offset[] (kernel/bpf/core.c at v6.18):
+// https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (bpf_prog_fill_jited_linfo)
 import { describe, expect, it } from 'vitest';
 import * as U from '@bpf-internals/uapi';
 import { compile } from './bpf_jit_core.js';

@@ -1,3 +1,6 @@
+// The hart that runs arch/riscv/net/bpf_jit_comp64.c's images (v6.18): stop reasons, RV64 edge
+// semantics, ex_handler_bpf for probe loads, robustness on arbitrary input.
+// https://elixir.bootlin.com/linux/v6.18/source/arch/riscv/net/bpf_jit_comp64.c (ex_handler_bpf)
 import { describe, expect, it } from 'vitest';
 import * as J from './bpf_jit.js';
 import { compile } from './bpf_jit_core.js';

@@ -2,7 +2,8 @@
  * A generator of random, terminating BPF programs for JIT-vs-interpreter checks and the benchmark.
  * Not a kernel file: the shapes follow what the verifier accepts (forward jumps only, in-bounds
  * accesses to the `mem` buffer r1 points at and to the stack, non-zero divisors), so the
- * interpreter and the JIT must agree on every one of them.
+ * interpreter and the JIT must agree on every one of them. The rules it keeps are the verifier's:
+ * https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c
  * @module
  */
 import {
