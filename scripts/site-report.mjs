@@ -18,7 +18,7 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DIST = process.env.SITE_DIST ?? join(ROOT, 'docs/.vitepress/dist'); // SITE_DIST: another build dir
+const DIST = process.env.SITE_DIST || join(ROOT, 'docs/.vitepress/dist'); // SITE_DIST: another build dir
 const BUDGET = 500 * 1024;
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');

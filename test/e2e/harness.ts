@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 /** The built site; SITE_DIST points elsewhere (e.g. a private build while others build docs/). */
-export const DIST = process.env.SITE_DIST ?? join(ROOT, 'docs/.vitepress/dist');
+export const DIST = process.env.SITE_DIST || join(ROOT, 'docs/.vitepress/dist');
 export const ARTIFACTS = join(ROOT, 'test-results/e2e');
 
 export const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
