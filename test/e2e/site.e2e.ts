@@ -105,7 +105,8 @@ describe.skipIf(!browser)('the site in headless chromium', () => {
         await root.scrollIntoViewIfNeeded();
         const run = root.locator('[data-testid="run"]');
         if (await run.count()) await run.first().click();
-        const out = root.locator('[data-testid="output"]').first();
+        // "output", or a component-prefixed "<x>-output" (JitView's "jit-output"): both are accepted.
+        const out = root.locator('[data-testid="output"], [data-testid$="-output"]').first();
         await out.waitFor({ state: 'attached', timeout: 15_000 });
         await page.waitForFunction((el) => (el?.textContent ?? '').trim().length > 0, await out.elementHandle(), { timeout: 15_000 });
         const want = await root.getAttribute('data-e2e-expect');
