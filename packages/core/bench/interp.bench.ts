@@ -283,7 +283,9 @@ const jit = (() => {
 console.log(`core interpreter benchmark (node ${process.version}); kernel column: host PROG_TEST_RUN duration / executed insns ${jit}`);
 console.log('| program | executed insns/run | switch interpreter ns/insn | compiled tier ns/insn | kernel ns/insn | ratio switch / compiled |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const b of BENCHES) {
+// BENCH_ONLY=<substring of a name> runs just those rows (for profiling with node --cpu-prof).
+const only = process.env.BENCH_ONLY;
+for (const b of BENCHES.filter((x) => !only || x.name.includes(only))) {
   const m = modelBench(b, 'switch');
   const j = modelBench(b, 'js');
   const k = kernelBench(b, m.insns);
