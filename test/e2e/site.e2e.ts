@@ -187,6 +187,20 @@ describe.skipIf(!browser)('the site in headless chromium', () => {
     await page.close();
   });
 
+  it('the landing page loads under 500 kB of JavaScript before any live component is used', async () => {
+    const page = await b.newPage();
+    const js: number[] = [];
+    page.on('response', async (r) => {
+      if (r.url().endsWith('.js')) js.push((await r.body().catch(() => Buffer.alloc(0))).length);
+    });
+    await page.goto(`${site.url}/`, { waitUntil: 'networkidle' });
+    const total = js.reduce((a, n) => a + n, 0);
+    console.log(`landing page JavaScript: ${(total / 1024).toFixed(1)} kB in ${js.length} files`);
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThan(500 * 1024);
+    await page.close();
+  });
+
   it('dark mode switches the palette and the diagram stays readable', async () => {
     const { page, errors } = await visit('/');
     await page.evaluate(() => {
