@@ -618,7 +618,7 @@ ${[...new Set(lookupSites)].map((k) => `const ls${k} = LOOKUP_SITE();`).join('\n
 const LIMIT = (env, limit, before, bi) => { const b = BLOCKS[bi]; env.insns = limit; return { ok: false, error: { kind: 'insn_limit', insn: b[limit - before], message: 'instruction limit of ' + limit + ' reached' }, insns: limit }; };
 const HELPER = (insn, id, cnt) => ({ ok: false, error: { kind: 'unknown_helper', insn, message: 'invalid func unknown#' + id }, insns: cnt });
 return function bpf_prog_js(env, L, H, pd, regs) {
-  const mem = env.mem, rc = pd.rc, limit = env.insn_limit | 0;
+  const mem = env.mem, rc = pd.rc, limit = env.insn_limit;
   let ${regs};
   let n = 0, pc = 0, t = 0, a = 0, o = 0, fn, fr, ep = mem.epoch, depth = 0;
   const fR = new Int32Array(${MAX_CALL_FRAMES}), fS = new Int32Array(${MAX_CALL_FRAMES * 10});
