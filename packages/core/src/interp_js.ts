@@ -17,7 +17,7 @@
  * adds its length to the executed-instruction count on entry, so the count stays exact.
  * @module
  */
-import type { bpf_prog, BpfRunEnv, BpfRunResult } from './filter.js';
+import type { bpf_prog, BpfRegs, BpfRunEnv, BpfRunResult } from './filter.js';
 import { BpfFault, type BpfMemory } from './memory.js';
 import { bpf_map_lookup_elem } from './helpers.js';
 import { array_map_lookup_elem, type BpfMap } from '@bpf-internals/maps';
@@ -29,7 +29,7 @@ export type Compiled = (env: BpfRunEnv, L: Int32Array, H: Int32Array, pd: Predec
 /** Programs longer than this run on the switch interpreter (see bpf_prog_js_source). */
 export const MAX_COMPILED_INSNS = 1500;
 
-const compiled = new WeakMap<Predecoded, Compiled | null>();
+const compiled = new WeakMap<Predecoded, Entry | null>();
 const SIZES = [4, 2, 1, 8];
 
 /** Can this tier compile the instruction? (The rest makes the whole program use the switch.) */
@@ -170,6 +170,9 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
       leader[i + 1] = 1;
     }
   }
+  // bpf-to-bpf calls need the frame stacks; without them an exit always ends the program.
+  let hasCalls = false;
+  for (let i = 0; i < n; i++) if ((P[i * 4]! & 0xf0ff) === 0x1085) hasCalls = true;
   // Blocks: start, the instruction indexes in it.
   const blocks: number[][] = [];
   for (let i = 0; i < n; i++) {
@@ -398,6 +401,10 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
         if (code === 0x95) {
           // exit: from the main frame, the result; from a subprogram, back to the caller with
           // its r6-r9 and frame pointer restored.
+          if (!hasCalls) {
+            out.push(flush, `env.insns = n; return { ok: true, r0: toBig(h0, l0), insns: n };`);
+            return;
+          }
           out.push(
             flush,
             `if (depth === 0) { env.insns = n; return { ok: true, r0: toBig(h0, l0), insns: n }; }`,
@@ -621,7 +628,7 @@ return function bpf_prog_js(env, L, H, pd, regs) {
   const mem = env.mem, rc = pd.rc, limit = env.insn_limit;
   let ${regs};
   let n = 0, pc = 0, t = 0, a = 0, o = 0, fn, fr, ep = mem.epoch, depth = 0;
-  const fR = new Int32Array(${MAX_CALL_FRAMES}), fS = new Int32Array(${MAX_CALL_FRAMES * 10});
+  ${hasCalls ? `const fR = new Int32Array(${MAX_CALL_FRAMES}), fS = new Int32Array(${MAX_CALL_FRAMES * 10});` : ''}
   let c = null;
   ${sites.map((k) => `let hi${k} = 0, lo${k} = 0, sz${k} = -1, ${byteSites.has(k) ? `b${k} = null` : `v${k} = null`}; c = rc[${k}]; if (${usable(k)}) { ${refillFrom(k)} }`).join('\n  ')}
   dispatch: for (;;) {
@@ -634,30 +641,55 @@ ${body}
 };`;
 }
 
+/** What a compiled program needs at run time besides its function. */
+interface Entry {
+  fn: Compiled;
+  /** Does any instruction name r10? If not, no stack address can exist and frame 0 needs no zeroing. */
+  fp: boolean;
+}
+
+let lastPd: Predecoded | null = null;
+let lastEntry: Entry | null = null;
+
+function entryOf(pd: Predecoded): Entry | null {
+  if (pd === lastPd) return lastEntry;
+  let e = compiled.get(pd);
+  if (e === undefined) {
+    e = null;
+    const src = bpf_prog_js_source(pd);
+    if (src !== null) {
+      try {
+        const factory = new Function('umulh', 'divmod64', 'divmod32', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'toBig', 'LD', 'LDH', 'ST', 'ATOMIC', 'LOOKUP_SITE', 'LOOKUP', 'LOOKUP_LO', 'LOOKUP_HI', 'LOOKUP_SAVE', src);
+        const fn = factory(S.umulh, S.divmod64, S.divmod32, S.lsh64, S.rsh64, S.arsh64, S.bswap32, S.toBig, S.load, S.loadHi, S.store, S.atomic, lookupSite, lookupFast, lookupLo, lookupHi, lookupSave) as Compiled;
+        let fp = false;
+        for (let i = 0; i < pd.len; i++) {
+          const w = pd.P[i * 4]!;
+          if (w !== 0x100 && (((w >> 8) & 15) === 10 || ((w >> 12) & 15) === 10)) fp = true;
+        }
+        e = { fn, fp };
+      } catch {
+        e = null; // no `new Function` here (CSP): the switch interpreter runs instead
+      }
+    }
+    compiled.set(pd, e);
+  }
+  lastPd = pd;
+  lastEntry = e;
+  return e;
+}
+
 /** Compile (once per predecoded program); null when the program or the platform needs the switch. */
 export function bpf_prog_js_compile(pd: Predecoded): Compiled | null {
-  if (compiled.has(pd)) return compiled.get(pd)!;
-  let fn: Compiled | null = null;
-  const src = bpf_prog_js_source(pd);
-  if (src !== null) {
-    try {
-      const factory = new Function('umulh', 'divmod64', 'divmod32', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'toBig', 'LD', 'LDH', 'ST', 'ATOMIC', 'LOOKUP_SITE', 'LOOKUP', 'LOOKUP_LO', 'LOOKUP_HI', 'LOOKUP_SAVE', src);
-      fn = factory(S.umulh, S.divmod64, S.divmod32, S.lsh64, S.rsh64, S.arsh64, S.bswap32, S.toBig, S.load, S.loadHi, S.store, S.atomic, lookupSite, lookupFast, lookupLo, lookupHi, lookupSave) as Compiled;
-    } catch {
-      fn = null; // no `new Function` here (CSP): the switch interpreter runs instead
-    }
-  }
-  compiled.set(pd, fn);
-  return fn;
+  return entryOf(pd)?.fn ?? null;
 }
 
 /**
  * Run a predecoded program on the compiled tier, or return null when the program (or the
  * platform) needs the switch interpreter. `L`/`H` hold r1..r5 on entry.
  */
-export function interpret_js(pd: Predecoded, env: BpfRunEnv, L: Int32Array, H: Int32Array): BpfRunResult | null {
-  const fn = bpf_prog_js_compile(pd);
-  if (fn === null) return null;
+export function interpret_js(pd: Predecoded, env: BpfRunEnv, L: Int32Array, H: Int32Array, regs: BpfRegs = { lo: L, hi: H }): BpfRunResult | null {
+  const e = entryOf(pd);
+  if (e === null) return null;
   const mem = env.mem;
   if (pd.mem !== mem || pd.epoch !== mem.epoch) {
     pd.rc.fill(null);
@@ -665,17 +697,25 @@ export function interpret_js(pd: Predecoded, env: BpfRunEnv, L: Int32Array, H: I
     pd.epoch = mem.epoch;
   }
   const frame0 = mem.stackFrame(0, MAX_BPF_STACK);
-  frame0.bytes.fill(0);
+  // The model's stack starts zeroed on every run (the kernel's is whatever was there; the
+  // verifier forbids reading it uninitialized). Without r10 nothing can reach it.
+  if (e.fp) frame0.bytes.fill(0);
   L[10] = (frame0.lo + frame0.size) | 0;
   H[10] = frame0.hi;
   env.insns = 0;
   try {
-    return fn(env, L, H, pd, { lo: L, hi: H });
-  } catch (e) {
-    if (e instanceof BpfFault) return { ok: false, error: { kind: 'fault', insn: e.insn, message: e.message, fault: e }, insns: env.insns };
-    return { ok: false, error: { kind: 'internal', insn: -1, message: `internal error: ${(e as Error)?.message ?? String(e)}` }, insns: env.insns };
+    return e.fn(env, L, H, pd, regs);
+  } catch (err) {
+    if (err instanceof BpfFault) return { ok: false, error: { kind: 'fault', insn: err.insn, message: err.message, fault: err }, insns: env.insns };
+    return { ok: false, error: { kind: 'internal', insn: -1, message: `internal error: ${(err as Error)?.message ?? String(err)}` }, insns: env.insns };
   }
 }
+
+/** Register lanes reused from one run to the next (a run inside a helper gets its own). */
+const scratchL = new Int32Array(16);
+const scratchH = new Int32Array(16);
+const scratchRegs: BpfRegs = { lo: scratchL, hi: scratchH };
+let scratchBusy = false;
 
 /**
  * `___bpf_prog_run` on the compiled tier: the same contract as the switch interpreter (and it
@@ -685,13 +725,25 @@ export function interpret_js(pd: Predecoded, env: BpfRunEnv, L: Int32Array, H: I
 export function ___bpf_prog_run_js(ctx: bigint, env: BpfRunEnv, prog: bpf_prog): BpfRunResult {
   const pd = S.predecodeProg(prog, env.mem);
   if ('message' in pd) return { ok: false, error: { kind: 'invalid_insn', insn: pd.insn, message: pd.message }, insns: 0 };
-  const L = new Int32Array(16);
-  const H = new Int32Array(16);
+  const own = !scratchBusy;
+  const L = own ? scratchL : new Int32Array(16);
+  const H = own ? scratchH : new Int32Array(16);
+  if (own) {
+    L.fill(0);
+    H.fill(0);
+  }
   S.ctxHalves(ctx, L, H);
-  const r = interpret_js(pd, env, L, H);
-  if (r !== null) return r;
-  L.fill(0);
-  H.fill(0);
-  S.ctxHalves(ctx, L, H);
-  return interpret(pd, env, L, H);
+  scratchBusy = true;
+  try {
+    const r = interpret_js(pd, env, L, H, own ? scratchRegs : { lo: L, hi: H });
+    if (r !== null) return r;
+  } finally {
+    if (own) scratchBusy = false;
+  }
+  // The switch interpreter keeps L/H after it returns (the step-by-step runner reads them):
+  // it gets lanes of its own.
+  const L2 = new Int32Array(16);
+  const H2 = new Int32Array(16);
+  S.ctxHalves(ctx, L2, H2);
+  return interpret(pd, env, L2, H2);
 }
