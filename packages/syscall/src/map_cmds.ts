@@ -22,7 +22,6 @@ import {
   bpf_map_put,
   find_map_ops,
   htab_map_lookup_batch,
-  type BpfFdPtr,
   type BpfFdResolver,
   type BpfMap,
   type BpfMapCreateAttr,
@@ -49,7 +48,6 @@ import type { ProcessMemory } from './usermem.js';
 const EPERM = -1;
 const ENOENT = -2;
 const EBADF = -9;
-const ENOMEM = -12;
 const EFAULT = -14;
 const EBUSY = -16;
 const EINVAL = -22;
@@ -1006,7 +1004,3 @@ export function fileMap(file: BpfFile): BpfMap | null {
   return file.f_op === bpf_map_fops ? (file.private_data as BpfMap) : null;
 }
 
-/** The pointer kept in an fd map slot, as an object with a reference. Re-exported for tests. */
-export type { BpfFdPtr };
-
-export { ENOMEM as _ENOMEM };

@@ -19,14 +19,13 @@
 import { bpf_map_put } from '@bpf-internals/maps';
 import { bpf_cmd, bpf_stats_type } from '@bpf-internals/uapi';
 import { attrField, type BpfCmdName } from '@bpf-internals/uapi';
-import { isBpfObjFile, O_RDWR, open_fmode, type BpfFile } from './fdtable.js';
+import { O_RDWR, open_fmode, type BpfFile } from './fdtable.js';
 import { bpf_obj_get_info_by_fd } from './info.js';
 import {
   BPF_F_TOKEN_FD,
   BPF_OBJ_FLAG_MASK,
   bpf_get_file_flag,
   bpf_map_do_batch,
-  bpf_map_fops,
   bpf_map_get,
   bpf_map_inc_with_uref,
   bpf_map_new_fd,
@@ -46,7 +45,6 @@ import { link_create, link_detach, link_update } from './link.js';
 import { bpf_prog_test_run } from './test_run.js';
 import { CAP_BPF, CAP_SYS_ADMIN, type Process } from './process.js';
 import { bpf_check_uarg_tail_zero } from './uarg.js';
-import { strndup_user } from './usermem.js';
 import type { Idr } from './idr.js';
 import type { KernelObject } from './kernel.js';
 
@@ -496,5 +494,3 @@ bpf_cmds[C.BPF_TOKEN_CREATE] = (p, a) => token_create(p, a);
 bpf_cmds[C.BPF_PROG_STREAM_READ_BY_FD] = progFdOnly(16); // prog_stream_read.prog_fd: no BPF streams
 // #endregion dispatch
 
-/** Is `file` a BPF object file (map, program, link)? Re-exported for the pin code. */
-export { isBpfObjFile, bpf_map_fops, strndup_user };
