@@ -50,7 +50,10 @@ export interface BpfFile {
   f_count: number;
 }
 
-/** `OPEN_FMODE(flags)` plus the FMODE_CAN_* bits a bpf file gets from its dummy read/write. */
+/**
+ * `OPEN_FMODE(flags)` plus the FMODE_CAN_* bits a bpf file gets from its dummy read/write.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/include/linux/fs.h (OPEN_FMODE)
+ */
 export function open_fmode(flags: number): number {
   // OPEN_FMODE: ((flags + 1) & O_ACCMODE) turns O_RDONLY/O_WRONLY/O_RDWR into READ/WRITE bits.
   const m = (flags + 1) & 3;
@@ -60,7 +63,10 @@ export function open_fmode(flags: number): number {
   return mode;
 }
 
-/** `fput`: drop a file reference; at zero, call `->release`. */
+/**
+ * `fput`: drop a file reference; at zero, call `->release`.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/fs/file_table.c (fput)
+ */
 export function fput(file: BpfFile): void {
   if (--file.f_count === 0) file.f_op.release?.(file);
 }
@@ -87,7 +93,10 @@ export class FdTable {
     return fd;
   }
 
-  /** `fdget`: the file behind `fd`, or undefined (the kernel's `fd_empty`). */
+  /**
+   * `fdget`: the file behind `fd`, or undefined (the kernel's `fd_empty`).
+   * @see https://elixir.bootlin.com/linux/v6.18/source/fs/file.c (fdget)
+   */
   fdget(fd: number): BpfFile | undefined {
     return this.fds.get(fd);
   }

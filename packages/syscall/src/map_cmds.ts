@@ -132,7 +132,11 @@ export class AttrView {
 
 // ---- the map object: fd, refcounts, id ---------------------------------------------------------
 
-/** Map types whose values, seen from the syscall, are fds/ids (`IS_FD_ARRAY`). */
+/**
+ * Map types whose values, seen from the syscall, are fds/ids (`IS_FD_ARRAY`, `IS_FD_PROG_ARRAY`,
+ * `IS_FD_HASH`, `IS_FD_MAP`).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (IS_FD_ARRAY)
+ */
 function IS_FD_ARRAY(map: BpfMap): boolean {
   return (
     map.map_type === T.BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
@@ -275,7 +279,10 @@ export function fdResolver(files: FdTable): BpfFdResolver {
 
 // ---- BPF_MAP_CREATE ----------------------------------------------------------------------------
 
-/** `bpf_map_attr_numa_node`. */
+/**
+ * `bpf_map_attr_numa_node`: the node only counts with BPF_F_NUMA_NODE.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/include/linux/bpf.h (bpf_map_attr_numa_node)
+ */
 function bpf_map_attr_numa_node(map_flags: number, numa_node: number): number {
   return map_flags & BPF_F_NUMA_NODE ? numa_node | 0 : NUMA_NO_NODE;
 }
@@ -473,7 +480,10 @@ function bpf_map_offload_map_alloc(attr: BpfMapCreateAttr): number {
   return attr.map_ifindex === LOOPBACK_IFINDEX ? EOPNOTSUPP : EINVAL;
 }
 
-/** `bpf_map_free` on a create error path: the map never had an id or fd. Returns `err`. */
+/**
+ * `bpf_map_free` on a create error path: the map never had an id or fd. Returns `err`.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_map_free)
+ */
 function bpf_map_free(map: BpfMap, err: number): number {
   map.ops.map_free(map);
   return err;

@@ -34,7 +34,10 @@ function startDir(proc: Process, path_fd: number, name: string): Inode | number 
   return file.private_data as Inode;
 }
 
-/** `getname`: the pathname from user memory, or -EFAULT / -ENAMETOOLONG. */
+/**
+ * `getname`: the pathname from user memory, or -EFAULT / -ENAMETOOLONG.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/fs/namei.c (getname)
+ */
 function getname(proc: Process, pathname: bigint): string | number {
   return strndup_user(proc.mem, pathname, PATH_MAX);
 }

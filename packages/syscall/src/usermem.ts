@@ -99,13 +99,17 @@ export class ProcessMemory implements UserMemory {
   /**
    * `copy_from_user`: a fresh copy of `len` bytes, or -EFAULT. A zero-length
    * copy never faults (the kernel does not touch memory for it).
+   * @see https://elixir.bootlin.com/linux/v6.18/source/include/linux/uaccess.h (copy_from_user)
    */
   copy_from_user(addr: bigint, len: number): Uint8Array | number {
     const v = this.view(addr, len);
     return v ? v.slice() : -EFAULT;
   }
 
-  /** `copy_to_user`: 0, or -EFAULT (nothing written). */
+  /**
+   * `copy_to_user`: 0, or -EFAULT (nothing written).
+   * @see https://elixir.bootlin.com/linux/v6.18/source/include/linux/uaccess.h (copy_to_user)
+   */
   copy_to_user(addr: bigint, bytes: Uint8Array): number {
     const v = this.view(addr, bytes.length);
     if (!v) return -EFAULT;
@@ -113,7 +117,10 @@ export class ProcessMemory implements UserMemory {
     return 0;
   }
 
-  /** `put_user` of a u32: 0 or -EFAULT. */
+  /**
+   * `put_user` of a u32: 0 or -EFAULT.
+   * @see https://elixir.bootlin.com/linux/v6.18/source/arch/x86/include/asm/uaccess.h (put_user)
+   */
   put_user_u32(addr: bigint, val: number): number {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, val >>> 0, true);
@@ -123,6 +130,7 @@ export class ProcessMemory implements UserMemory {
   /**
    * `check_zeroed_user`: 1 if [addr, addr+len) is all zero, 0 if not, -EFAULT
    * if it cannot be read.
+   * @see https://elixir.bootlin.com/linux/v6.18/source/lib/usercopy.c (check_zeroed_user)
    */
   check_zeroed_user(addr: bigint, len: number): number {
     const v = this.view(addr, len);
@@ -137,7 +145,10 @@ export class ProcessMemory implements UserMemory {
   }
 }
 
-/** `u64_to_user_ptr`: a u64 attribute field read as a user address. */
+/**
+ * `u64_to_user_ptr`: a u64 attribute field read as a user address.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/include/linux/kernel.h (u64_to_user_ptr)
+ */
 export function u64_to_user_ptr(v: bigint): bigint {
   return BigInt.asUintN(64, v);
 }
@@ -146,6 +157,7 @@ export function u64_to_user_ptr(v: bigint): bigint {
  * `strncpy_from_user`-style read of a NUL-terminated string of at most `max`
  * bytes (the kernel's `getname` limit is PATH_MAX). Returns the string, -EFAULT,
  * or -ENAMETOOLONG.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/fs/namei.c (getname_flags)
  */
 export function strndup_user(mem: ProcessMemory, addr: bigint, max: number): string | number {
   if (addr === 0n) return -EFAULT;
