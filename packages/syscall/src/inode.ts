@@ -123,7 +123,10 @@ export class Vfs {
     return c ? this.follow(c) : null;
   }
 
-  /** Walk all components but the last (`filename_parentat`). */
+  /**
+   * Walk all components but the last (`filename_parentat`).
+   * @see https://elixir.bootlin.com/linux/v6.18/source/fs/namei.c (filename_parentat)
+   */
   private parentat(start: Inode, path: string): Parent | number {
     if (path.length === 0) return -ENOENT;
     if (path.length >= PATH_MAX) return -ENAMETOOLONG;
@@ -141,7 +144,10 @@ export class Vfs {
     return { dir: d, last, norm: last !== '.' && last !== '..', trailingSlash };
   }
 
-  /** One step of `link_path_walk`: `d` must be a directory. */
+  /**
+   * One step of `link_path_walk`: `d` must be a directory.
+   * @see https://elixir.bootlin.com/linux/v6.18/source/fs/namei.c (link_path_walk)
+   */
   private step(d: Inode, c: string): Inode | number {
     if (d.kind !== 'dir') return -ENOTDIR;
     if (c === '.') return d;

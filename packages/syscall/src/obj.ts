@@ -25,6 +25,7 @@ const AT_FDCWD = -100;
  * The directory a path starts from (`path_init`): an absolute path ignores
  * `path_fd` altogether; a relative one starts at `path_fd` (a directory fd) or,
  * for AT_FDCWD, at the process's working directory.
+ * @see https://elixir.bootlin.com/linux/v6.18/source/fs/namei.c (path_init)
  */
 function startDir(proc: Process, path_fd: number, name: string): Inode | number {
   if (name.startsWith('/') || path_fd === AT_FDCWD) return proc.cwd;
