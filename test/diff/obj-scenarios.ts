@@ -499,6 +499,21 @@ export const objScenarios: Scenario[] = [
     info(c, fd, 104, 0, pre);
     c.read(h, 32);
   }),
+  s('info: a per-CPU array has no map hash (EINVAL); a frozen mmapable array has one', (c) => {
+    const pc = create(c, { map_type: T.BPF_MAP_TYPE_PERCPU_ARRAY, key_size: 4, value_size: 8, max_entries: 2 }, 'fd');
+    freeze(c, pc, 0);
+    const mm = create(c, { ...ARR, value_size: 12, max_entries: 3, map_flags: 1 << 10 /* BPF_F_MMAPABLE */ }, 'fd');
+    update(c, mm, u32(1), bytes(12, 0x5a), BPF_ANY, 0);
+    freeze(c, mm, 0);
+    for (const fd of [pc, mm]) {
+      const h = c.mem(32);
+      const pre = new Uint8Array(104);
+      new DataView(pre.buffer).setBigUint64(88, h, true);
+      new DataView(pre.buffer).setUint32(96, 32, true);
+      info(c, fd, 104, fd === pc ? EINVAL : 0, pre);
+      c.read(h, 32);
+    }
+  }),
   s('info: hash_size other than 32 is EINVAL', (c) => {
     const fd = create(c, ARR, 'fd');
     freeze(c, fd, 0);
