@@ -70,6 +70,11 @@ describe('createKernel / spawn', () => {
     const proc = kernel.spawn();
     proc.bpf(0, put(proc, ARRAY), 168);
     expect(events[0]).toMatchObject({ fn: '__sys_bpf', depth: 0, detail: 'cmd BPF_MAP_CREATE, size 168' });
+    expect(events.slice(1, 4).map((e) => [e.fn, e.ret])).toEqual([
+      ['bpf_check_uarg_tail_zero', 0],
+      ['copy_from_bpfptr', 0],
+      ['CHECK_ATTR', 0],
+    ]);
     expect(events.at(-1)).toMatchObject({ fn: '__sys_bpf', ret: 3 });
   });
 });

@@ -151,19 +151,23 @@ export function __sys_bpf(proc: Process, cmd: number, uattr: bigint, size: numbe
   trace?.({ fn: '__sys_bpf', file: 'kernel/bpf/syscall.c', depth: 0, detail: `cmd ${cmdName(cmd)}, size ${size}` });
 
   let err = bpf_check_uarg_tail_zero(proc.mem, uattr, BPF_ATTR_SIZE, size);
+  trace?.({ fn: 'bpf_check_uarg_tail_zero', file: 'kernel/bpf/syscall.c', depth: 1, detail: `size ${size} vs sizeof(union bpf_attr) ${BPF_ATTR_SIZE}`, ret: err });
   if (err) return done(proc, err);
   size = Math.min(size, BPF_ATTR_SIZE);
 
   // copy attributes from user space, may be less than sizeof(bpf_attr)
   const attr = new Uint8Array(BPF_ATTR_SIZE);
   const got = proc.mem.copy_from_user(uattr, size);
+  trace?.({ fn: 'copy_from_bpfptr', file: 'include/linux/bpfptr.h', depth: 1, detail: `${size} bytes into a zeroed union bpf_attr`, ret: typeof got === 'number' ? EFAULT : 0 });
   if (typeof got === 'number') return done(proc, EFAULT);
   attr.set(got);
 
   const handler = bpf_cmds[cmd];
   // Unknown command: the switch's default.
   if (!handler) return done(proc, EINVAL);
-  if (CHECK_ATTR(cmd, attr)) return done(proc, EINVAL);
+  const bad = CHECK_ATTR(cmd, attr);
+  trace?.({ fn: 'CHECK_ATTR', file: 'kernel/bpf/syscall.c', depth: 1, detail: `bytes from ${lastFieldEnd[cmd]} on must be zero`, ret: bad ? EINVAL : 0 });
+  if (bad) return done(proc, EINVAL);
   err = handler(proc, attr, uattr, size);
   return done(proc, err);
 }
