@@ -197,3 +197,74 @@ describe('bpf_map_lookup_elem and atomics on the compiled tier', () => {
     expect(j.ok || [j.error.kind, j.error.insn, j.insns]).toEqual([s.ok || s.error.kind, !s.ok && s.error.insn, s.insns]);
   });
 });
+
+describe('long programs on the compiled tier (one function per chunk)', () => {
+  const line = (k: number, body: string) => Array(k).fill(body).join('\n');
+  it.each([
+    // [name, program, r0, executed instructions]
+    ['3000 adds in a row (six chunks)', `r0 = 0\n${line(3000, 'r0 += 1')}\nexit`, 3000n, 3002],
+    ['a negative value keeps its high half across chunks', `r0 = -5000\n${line(3000, 'r0 += 1')}\nexit`, BigInt.asUintN(64, -2000n), 3002],
+    [
+      'a forward jump from the first chunk into the last',
+      `r0 = 7\nif r0 == 0x7 goto pc+2000\n${line(2000, 'r0 += 1')}\nr0 += 100\nexit`,
+      107n,
+      4,
+    ],
+    [
+      'a loop after 1500 instructions, then a jump back across chunks',
+      `r0 = 0\nr2 = 0\n${line(1500, 'r0 += 1')}\nr1 = 10\nr0 += 2\nr1 -= 1\nif r1 != 0x0 goto pc-3\nr2 += 1\nif r2 < 0x2 goto pc-${1500 + 6}\nexit`,
+      2 * (1500 + 20),
+      2 + 2 * (1500 + 1 + 30 + 2) + 1,
+    ],
+  ] as const)('%s', (_n, src, want, insns) => {
+    const r = both(src);
+    expect(r0(r)).toBe(BigInt(want));
+    expect(r.insns).toBe(insns);
+  });
+
+  it('the instruction limit in the fourth chunk stops at the exact instruction', () => {
+    const r = both(`r0 = 0\n${line(3000, 'r0 += 1')}\nexit`, { insn_limit: 1800 });
+    expect(r0(r)).toBe('insn_limit');
+    expect(r.insns).toBe(1800);
+  });
+
+  it('a fault in a late chunk keeps the count and the stores made before it', () => {
+    const r = both(`r0 = 0\n*(u64 *)(r1 +0) = r0\n${line(2000, 'r0 += 3')}\n*(u64 *)(r1 +8) = r0\nr0 = *(u64 *)(r1 +16)\nexit`);
+    expect(r0(r)).toBe('fault');
+    expect(r.insns).toBe(2 + 2000 + 2);
+  });
+
+  it('generated programs (stack, memory, 32/64-bit ALU, forward branches, loops) agree with the switch', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const pick = <T,>(a: readonly T[]) => a[Math.floor(rnd() * a.length)]!;
+    for (let p = 0; p < 4; p++) {
+      const body: string[] = ['r0 = 1', 'r3 = 2', 'r4 = 3', 'r5 = 4', '*(u64 *)(r10 -8) = r0'];
+      while (body.length < 2500) {
+        const d = pick([0, 3, 4, 5]);
+        const r = rnd();
+        if (r < 0.6) body.push(`${pick(['r', 'w'])}${d} ${pick(['+=', '-=', '*=', '^=', '|=', '&='])} ${Math.floor(rnd() * 4000) - 2000}`);
+        else if (r < 0.7) body.push(`r${d} ${pick(['<<=', '>>=', 's>>='])} ${Math.floor(rnd() * 64)}`);
+        else if (r < 0.8) body.push(`*(u64 *)(r10 -${pick([8, 16, 24])}) = r${d}`, `r${d} += r${pick([0, 3, 4, 5])}`);
+        else if (r < 0.85) body.push(`r${d} = *(u64 *)(r10 -8)`);
+        else if (r < 0.9) body.push(`*(u32 *)(r1 +${pick([0, 4, 8, 12])}) = r${d}`);
+        else if (r < 0.95) body.push(`if r${d} ${pick(['>', '<', 's>', 's<', '==', '!=', '&'])} ${Math.floor(rnd() * 100) - 50} goto pc+${1 + Math.floor(rnd() * 3)}`, 'r0 += 1', 'r3 ^= r0', 'r4 -= 1', 'r5 += r4');
+        else body.push('r2 = 5', `r${d} += 3`, 'r2 -= 1', 'if r2 != 0x0 goto pc-3');
+      }
+      body.push('r0 += r3', 'r0 ^= r4', 'r0 += r5', 'exit');
+      const pd = bpf_prog_predecode(bpf_asm(body.join('\n')), null);
+      if ('message' in pd) throw new Error(pd.message);
+      expect(bpf_prog_js_source(pd)).toContain('function chunk_4(');
+      const res = both(body.join('\n'));
+      expect(res.ok && res.insns > 2500).toBe(true);
+    }
+  });
+
+  it('a long program with a bpf-to-bpf call runs on the switch interpreter and gives the same answer', () => {
+    const src = `r0 = 0\ncall pc+${2 + 1000}\n${line(1000, 'r0 += 1')}\nr0 += 1\nexit\nr0 = 40\nexit`;
+    const pd = bpf_prog_predecode(bpf_asm(src), null);
+    if ('message' in pd) throw new Error(pd.message);
+    expect(bpf_prog_js_source(pd)).toBeNull();
+    expect(r0(both(src))).toBe(40n + 1000n + 1n);
+  });
+});

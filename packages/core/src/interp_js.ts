@@ -27,7 +27,9 @@ import { MAX_BPF_STACK, MAX_CALL_FRAMES } from '@bpf-internals/uapi';
 export type Compiled = (env: BpfRunEnv, L: Int32Array, H: Int32Array, pd: Predecoded, regs: { lo: Int32Array; hi: Int32Array }) => BpfRunResult;
 
 /** Programs longer than this run on the switch interpreter (see bpf_prog_js_source). */
-export const MAX_COMPILED_INSNS = 1500;
+export const MAX_COMPILED_INSNS = 1_000_000;
+/** Instructions per compiled function of a long program (see the emit-chunks region). */
+export const CHUNK_INSNS = 512;
 
 const compiled = new WeakMap<Predecoded, Entry | null>();
 const SIZES = [4, 2, 1, 8];
@@ -173,11 +175,14 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
   // bpf-to-bpf calls need the frame stacks; without them an exit always ends the program.
   let hasCalls = false;
   for (let i = 0; i < n; i++) if ((P[i * 4]! & 0xf0ff) === 0x1085) hasCalls = true;
+  // Frames live in one function's locals: long programs with subprograms stay on the switch.
+  if (hasCalls && n > CHUNK_INSNS) return null;
   // Blocks: start, the instruction indexes in it.
   const blocks: number[][] = [];
   for (let i = 0; i < n; i++) {
     if (P[i * 4] === 0x100) continue;
-    if (leader[i] || blocks.length === 0) blocks.push([]);
+    // (Straight-line code is cut every CHUNK_INSNS instructions, so chunks can split it.)
+    if (leader[i] || blocks.length === 0 || blocks[blocks.length - 1]!.length >= CHUNK_INSNS) blocks.push([]);
     blocks[blocks.length - 1]!.push(i);
   }
   // #region loops
@@ -577,57 +582,68 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
   // once per iteration (a pass through the body runs at most `W` instructions, each block
   // once); when fewer than `W` remain, it leaves for the checked copy (`case -1 - T`), which
   // counts block by block and stops at the exact instruction, as the plain blocks do.
-  const slow: [number, number][] = [];
+  // Units: a block, or a whole loop (head to end); chunks never split a unit.
+  const units: [number, number][] = [];
   for (let bi = 0; bi < blocks.length; bi++) {
-    const b = blocks[bi]!;
-    const end = loopEnd.get(bi);
-    out.push(`case ${b[0]}:`);
-    if (end === undefined) {
-      emitBlock(b, bi);
-      continue;
-    }
-    let W = 0;
-    for (let k = bi; k <= end; k++) W += blocks[k]!.length;
-    loopHeadPc = b[0]!;
-    out.push(`loop_${loopHeadPc}: for (;;) {`, `if (n + ${W} > limit) { pc = ${-1 - loopHeadPc}; continue dispatch; }`);
-    fast = true;
-    base = 0;
-    for (let k = bi; k <= end; k++) {
-      emitBlock(blocks[k]!, k);
-      base += blocks[k]!.length;
-    }
-    fast = false;
-    out.push(`n += ${W}; break loop_${loopHeadPc};`, '}');
-    slow.push([bi, end]);
-    bi = end;
+    const e = loopEnd.get(bi) ?? bi;
+    units.push([bi, e]);
+    bi = e;
   }
-  // Falling off the last plain block: the same answer as the dispatch's default.
-  if (slow.length) out.push(`return { ok: false, error: { kind: 'invalid_insn', insn: pc, message: 'jump into the middle of an instruction' }, insns: n };`);
-  for (const [bi, end] of slow) {
-    out.push(`case ${-1 - blocks[bi]![0]!}:`);
-    for (let k = bi; k <= end; k++) emitBlock(blocks[k]!, k);
-    const next = blocks[end + 1];
-    out.push(
-      next
-        ? `pc = ${next[0]}; continue dispatch;`
-        : `return { ok: false, error: { kind: 'invalid_insn', insn: pc, message: 'jump into the middle of an instruction' }, insns: n };`,
-    );
-  }
+  const emitUnits = (us: [number, number][]) => {
+    const slow: [number, number][] = [];
+    for (const [bi, end] of us) {
+      const b = blocks[bi]!;
+      out.push(`case ${b[0]}:`);
+      if (end === bi && !loopEnd.has(bi)) {
+        emitBlock(b, bi);
+        continue;
+      }
+      let W = 0;
+      for (let k = bi; k <= end; k++) W += blocks[k]!.length;
+      loopHeadPc = b[0]!;
+      out.push(`loop_${loopHeadPc}: for (;;) {`, `if (n + ${W} > limit) { pc = ${-1 - loopHeadPc}; continue dispatch; }`);
+      fast = true;
+      base = 0;
+      for (let k = bi; k <= end; k++) {
+        emitBlock(blocks[k]!, k);
+        base += blocks[k]!.length;
+      }
+      fast = false;
+      out.push(`n += ${W}; break loop_${loopHeadPc};`, '}');
+      slow.push([bi, end]);
+    }
+    return slow;
+  };
   // #endregion emit-loops
-  const sites = [...new Set(memSites)];
-  const clear = sites.length ? `if (mem.epoch !== ep) { ep = mem.epoch; ${sites.map((k) => `sz${k}`).join(' = ')} = -1; }` : '';
-  const body = out.map((l) => (l === '/*CLEAR*/' ? clear : l)).join('\n');
+  const INVALID = `return { ok: false, error: { kind: 'invalid_insn', insn: pc, message: 'jump into the middle of an instruction' }, insns: n };`;
   const blockPcs = JSON.stringify(blocks);
   const regs = [...Array(11)].map((_, r) => `l${r} = L[${r}], h${r} = H[${r}]`).join(', ');
-  return `
-const BLOCKS = ${blockPcs};
-${[...new Set(lookupSites)].map((k) => `const ls${k} = LOOKUP_SITE();`).join('\n')}
-const LIMIT = (env, limit, before, bi) => { const b = BLOCKS[bi]; env.insns = limit; return { ok: false, error: { kind: 'insn_limit', insn: b[limit - before], message: 'instruction limit of ' + limit + ' reached' }, insns: limit }; };
-const HELPER = (insn, id, cnt) => ({ ok: false, error: { kind: 'unknown_helper', insn, message: 'invalid func unknown#' + id }, insns: cnt });
-return function bpf_prog_js(env, L, H, pd, regs) {
+  const store = [...Array(11)].map((_, r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(' ');
+  const chunked = n > CHUNK_INSNS;
+  // One function per chunk of units (`chunked`) or for the whole program. A chunk left by a
+  // jump (its `default`) hands the registers over in L/H and the count in `st`.
+  const emitFunction = (name: string, us: [number, number][], last: boolean): string => {
+    out.length = 0;
+    memSites.length = 0;
+    const slow = emitUnits(us);
+    // Falling off the last block: the dispatch's default answer; off a chunk: the next chunk.
+    if (!last) out.push(`pc = ${blocks[us[us.length - 1]![1] + 1]![0]}; continue dispatch;`);
+    else if (slow.length) out.push(INVALID);
+    for (const [bi, end] of slow) {
+      out.push(`case ${-1 - blocks[bi]![0]!}:`);
+      for (let k = bi; k <= end; k++) emitBlock(blocks[k]!, k);
+      const next = blocks[end + 1];
+      out.push(next ? `pc = ${next[0]}; continue dispatch;` : INVALID);
+    }
+    const sites = [...new Set(memSites)];
+    const clear = sites.length ? `if (mem.epoch !== ep) { ep = mem.epoch; ${sites.map((k) => `sz${k}`).join(' = ')} = -1; }` : '';
+    const body = out.map((l) => (l === '/*CLEAR*/' ? clear : l)).join('\n');
+    return `function ${name}(env, L, H, pd, regs${chunked ? ', st' : ''}) {
   const mem = env.mem, rc = pd.rc, limit = env.insn_limit;
   let ${regs};
-  let n = 0, pc = 0, t = 0, a = 0, o = 0, fn, fr, ep = mem.epoch, depth = 0;
+  let n = ${chunked ? 'st.n' : '0'}, pc = ${chunked ? 'st.pc' : '0'}, t = 0, a = 0, o = 0, fn, fr, depth = 0;
+  ${chunked ? 'if (pd.epoch !== mem.epoch) { rc.fill(null); pd.epoch = mem.epoch; }' : ''}
+  let ep = mem.epoch;
   ${hasCalls ? `const fR = new Int32Array(${MAX_CALL_FRAMES}), fS = new Int32Array(${MAX_CALL_FRAMES * 10});` : ''}
   let c = null;
   ${sites.map((k) => `let hi${k} = 0, lo${k} = 0, sz${k} = -1, ${byteSites.has(k) ? `b${k} = null` : `v${k} = null`}; c = rc[${k}]; if (${usable(k)}) { ${refillFrom(k)} }`).join('\n  ')}
@@ -635,10 +651,53 @@ return function bpf_prog_js(env, L, H, pd, regs) {
     switch (pc) {
 ${body}
     default:
-      return { ok: false, error: { kind: 'invalid_insn', insn: pc, message: 'jump into the middle of an instruction' }, insns: n };
+      ${chunked ? `${store} st.n = n; st.pc = pc; return null;` : INVALID}
     }
   }
+}`;
+  };
+  // After emission: the lookup sites are known then.
+  const head = () => `
+const BLOCKS = ${blockPcs};
+${[...new Set(lookupSites)].map((k) => `const ls${k} = LOOKUP_SITE();`).join('\n')}
+const LIMIT = (env, limit, before, bi) => { const b = BLOCKS[bi]; env.insns = limit; return { ok: false, error: { kind: 'insn_limit', insn: b[limit - before], message: 'instruction limit of ' + limit + ' reached' }, insns: limit }; };
+const HELPER = (insn, id, cnt) => ({ ok: false, error: { kind: 'unknown_helper', insn, message: 'invalid func unknown#' + id }, insns: cnt });`;
+  if (!chunked) {
+    const fn = emitFunction('bpf_prog_js', units, true);
+    return `${head()}\nreturn ${fn};`;
+  }
+  // #region emit-chunks
+  // V8 optimizes no function over 60 KB of bytecode (--max-optimized-bytecode-size): a long
+  // program is split into functions of about CHUNK_INSNS instructions, at unit boundaries,
+  // and a driver runs the chunk that holds pc until one returns a result.
+  const chunks: [number, number][][] = [[]];
+  let size = 0;
+  for (const un of units) {
+    if (size >= CHUNK_INSNS) {
+      chunks.push([]);
+      size = 0;
+    }
+    chunks[chunks.length - 1]!.push(un);
+    for (let k = un[0]; k <= un[1]; k++) size += blocks[k]!.length;
+  }
+  const chunkOf = new Int32Array(n).fill(-1);
+  chunks.forEach((us, ci) => us.forEach(([bi, end]) => { for (let k = bi; k <= end; k++) chunkOf[blocks[k]![0]!] = ci; }));
+  const fns = chunks.map((us, ci) => emitFunction(`chunk_${ci}`, us, ci === chunks.length - 1));
+  return `${head()}
+${fns.join('\n')}
+const CHUNKS = [${chunks.map((_, ci) => `chunk_${ci}`).join(', ')}];
+const CHUNK_OF = new Int32Array([${chunkOf.join(',')}]);
+return function bpf_prog_js(env, L, H, pd, regs) {
+  const st = { n: 0, pc: 0 };
+  for (;;) {
+    const pc = st.pc;
+    const ci = pc >= 0 ? (pc < ${n} ? CHUNK_OF[pc] : -1) : CHUNK_OF[-1 - pc];
+    if (ci < 0) return { ok: false, error: { kind: 'invalid_insn', insn: pc, message: 'jump into the middle of an instruction' }, insns: st.n };
+    const r = CHUNKS[ci](env, L, H, pd, regs, st);
+    if (r !== null) return r;
+  }
 };`;
+  // #endregion emit-chunks
 }
 
 /** What a compiled program needs at run time besides its function. */
