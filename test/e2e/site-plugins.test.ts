@@ -15,7 +15,7 @@ import { apiPageFor, findDeclarationLine, REPO_ROOT, resolveSourceLink } from '.
 import { chapterTestReport } from '../../docs/.vitepress/plugins/test-report.js';
 import { BufferShim } from '../../docs/.vitepress/theme/runner/buffer-shim.js';
 import * as shim from '../../docs/.vitepress/theme/runner/vitest-shim.js';
-import { fileFor } from './harness.js';
+import { fileFor, launchChromium } from './harness.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bpf-site-'));
 
@@ -195,6 +195,22 @@ describe('the e2e static server maps clean URLs like VitePress', () => {
     ['/../../etc/passwd', null],
   ] as const)('%s -> %s', (url, file) => {
     expect(fileFor(dist, url)).toBe(file === null ? null : join(dist, file));
+  });
+});
+
+describe('the e2e suite skips with one line where chromium cannot run', () => {
+  it('a chromium that does not start gives a reason, not an exception', async () => {
+    const saved = process.env.CHROMIUM_PATH;
+    process.env.CHROMIUM_PATH = join(tmp, 'no-such-chromium');
+    try {
+      const { browser, reason } = await launchChromium();
+      expect(browser).toBeNull();
+      expect(reason).toMatch(/^site e2e skipped: chromium at .*no-such-chromium did not start/);
+      expect(reason).not.toContain('\n');
+    } finally {
+      if (saved === undefined) delete process.env.CHROMIUM_PATH;
+      else process.env.CHROMIUM_PATH = saved;
+    }
   });
 });
 
