@@ -11,7 +11,7 @@ import { bpf_cmd, encodeAttr } from '@bpf-internals/uapi';
 import { createKernel } from '@bpf-internals/syscall';
 import { hostBpf, skipReason, type BpfProcess } from './host/bpf.js';
 // programs.js is not yet re-exported by the package index (engineer A's file): same module by path.
-import { SO_ATTACH_BPF, SOL_SOCKET, sys_bind, sys_recv, sys_sendto, sys_setsockopt, sys_socket } from '../packages/syscall/src/programs.js';
+import { SO_ATTACH_BPF, SOL_SOCKET, sys_bind, sys_recv, sys_sendto, sys_setsockopt, sys_socket } from '@bpf-internals/syscall';
 
 const { host } = hostBpf();
 const payload = new TextEncoder().encode('hello, socket filter'); // 20 bytes; the filter sees 28

@@ -58,7 +58,7 @@ describe.skipIf(!host)('the bundled example on the host kernel', () => {
     // At log_level 1 the verifier drops the log of every path that reached exit safely
     // (bpf_vlog_reset), so only the stats line stays; log_true_size still reports the
     // longest the log ever was, which the kernel wrote back into the attr.
-    expect(logText).toMatch(/^processed 13 insns \(limit 1000000\)/);
+    expect(logText).toMatch(/^processed 20 insns \(limit 1000000\)/);
     expect(decodeAttr('BPF_PROG_LOAD', load.attr()).log_true_size).toBeGreaterThan(logText.length + 1);
 
     for (const proto of [17, 17, 6]) {
@@ -91,7 +91,7 @@ describe.skipIf(!host)('the bundled example on the host kernel', () => {
     expect(cString(info.name)).toBe(exampleProg.prog_name);
     expect(info.gpl_compatible).toBe(1);
     expect(info.nr_map_ids).toBe(1);
-    expect(info.verified_insns).toBe(13);
+    expect(info.verified_insns).toBe(20);
     expect(info.xlated_prog_len % 8).toBe(0);
     const mapInfoBuf = h.mem.alloc(256);
     expect(sys(h, bpf_cmd.BPF_OBJ_GET_INFO_BY_FD, { info: { bpf_fd: map, info_len: 256, info: mapInfoBuf } }).ret).toBe(0);

@@ -35,7 +35,7 @@ import { exampleInsns, exampleMapAttr, examplePacket, exampleProg } from '@bpf-i
 import type { Scenario, ScenarioCtx } from './runner.js';
 import type { Process } from '@bpf-internals/syscall';
 // programs.js is not yet re-exported by the package index (engineer A's file): same module by path.
-import { cgroup_mount } from '../../packages/syscall/src/programs.js';
+import { cgroup_mount } from '@bpf-internals/syscall';
 import { BAD_FD as BAD_PROG_FD, E2BIG, EBADF, EFAULT, EINVAL, ENOSPC, ENOTSUPP, lookup, readU32, u32 } from './helpers.js';
 
 const C = bpf_cmd;

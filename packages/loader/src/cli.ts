@@ -4,13 +4,14 @@
  * through `globalThis`, so the package still typechecks without Node's types; all the
  * work is in isomorphic modules (trace.ts, example.ts) that the site imports too.
  *
- *   bpf-internals trace     the bundled example's BPF_PROG_LOAD, traced (npm start)
+ *   bpf-internals trace [--no-jit] [--no-links]   the bundled example's load path (npm start)
+ *   bpf-internals prog dump jited [--no-jit]      its JIT image, BPF beside RV64
  *   bpf-internals help
  *
  * Colour only when stdout is a terminal and NO_COLOR is unset.
  * @module
  */
-import { formatProgLoadTrace, traceExampleProgLoad } from './trace.js';
+import { formatLoadPath, runExampleLoadPath } from './loadpath.js';
 
 /** The slice of Node's `process` the CLI uses. */
 interface NodeProcess {
@@ -21,28 +22,58 @@ interface NodeProcess {
   exitCode?: number;
 }
 
-const USAGE = `usage: bpf-internals <command>
+const USAGE = `usage: bpf-internals <command> [options]
 
 commands:
-  trace   print the bundled example's bpf(BPF_PROG_LOAD) attr field by field and its instructions
-  help    this text
+  trace             the bundled example's load path, step by step: the bpf_attr user space
+                    fills, __sys_bpf -> bpf_prog_load -> bpf_check -> bpf_prog_select_runtime
+                    on a model Linux v6.18 kernel, the verifier log, the RISC-V 64 JIT image,
+                    and test runs of the program
+  prog dump jited   the example program's JIT image, each BPF instruction beside its RV64 code
+  help              this text
+
+options:
+  --no-jit          net.core.bpf_jit_enable=0: the interpreter runs the program
+  --no-links        leave out the v6.18 source link under each kernel step
 `;
 
 /** Run the CLI with `args` (without node and script); returns the exit code. */
 export function main(args: string[], proc: NodeProcess): number {
-  const [cmd = 'trace', ...rest] = args;
+  const flags = new Set(args.filter((a) => a.startsWith('--')));
+  const words = args.filter((a) => !a.startsWith('--'));
+  for (const f of flags) {
+    if (f !== '--no-jit' && f !== '--no-links' && f !== '--help') {
+      proc.stderr.write(`bpf-internals: unknown option ${f}\n${USAGE}`);
+      return 2;
+    }
+  }
+  const jit = !flags.has('--no-jit');
+  const color = !!proc.stdout.isTTY && proc.env.NO_COLOR === undefined;
+  const cmd = flags.has('--help') ? 'help' : (words[0] ?? 'trace');
   switch (cmd) {
     case 'trace': {
-      if (rest.length) {
-        proc.stderr.write(`bpf-internals trace: unexpected argument ${rest[0]}\n`);
+      if (words.length > 1) {
+        proc.stderr.write(`bpf-internals trace: unexpected argument ${words[1]}\n`);
         return 2;
       }
-      const color = !!proc.stdout.isTTY && proc.env.NO_COLOR === undefined;
-      proc.stdout.write(formatProgLoadTrace(traceExampleProgLoad(), { color }));
+      const r = runExampleLoadPath({ jit });
+      proc.stdout.write(formatLoadPath(r, { color, links: !flags.has('--no-links') }));
+      return r.ret >= 0 ? 0 : 1;
+    }
+    case 'prog': {
+      if (words[1] !== 'dump' || words[2] !== 'jited' || words.length > 3) {
+        proc.stderr.write(`bpf-internals prog: only 'prog dump jited' is modelled\n`);
+        return 2;
+      }
+      const r = runExampleLoadPath({ jit, packets: [] });
+      if (!r.jited) {
+        proc.stderr.write(`bpf-internals prog dump jited: the program is not JITed (${jit ? 'JIT failed' : '--no-jit'})\n`);
+        return 1;
+      }
+      proc.stdout.write(r.jited.trimEnd() + '\n');
       return 0;
     }
     case 'help':
-    case '--help':
     case '-h':
       proc.stdout.write(USAGE);
       return 0;

@@ -11,29 +11,33 @@
  *   struct { __uint(type, BPF_MAP_TYPE_ARRAY); __type(key, u32); __type(value, u64);
  *            __uint(max_entries, 256); } proto_count SEC(".maps");
  *   SEC("socket") int count_protos(struct __sk_buff *skb) {
- *       u32 proto = load_byte(skb, offsetof(struct iphdr, protocol));
+ *       u32 proto = 0;
+ *       if (bpf_skb_load_bytes(skb, offsetof(struct iphdr, protocol), &proto, 1))
+ *           return 0;
  *       u64 *n = bpf_map_lookup_elem(&proto_count, &proto);
  *       if (n) __sync_fetch_and_add(n, 1);
  *       return 0;
  *   }
  *
- * It exercises what a first load path needs: a classic packet load (BPF_LD_ABS, which
- * needs the context in r6), a stack slot, a map reference (BPF_LD_MAP_FD, the
- * two-slot ld_imm64 the verifier rewrites to the map's address), a helper call whose
- * result may be NULL, the branch that checks it, and an atomic add.
+ * It exercises what a first load path needs: a stack slot handed to a helper
+ * (bpf_skb_load_bytes copies the protocol byte into it), a map reference
+ * (BPF_LD_MAP_FD, the two-slot ld_imm64 the verifier rewrites to the map's address),
+ * a helper call whose result may be NULL, the branches that check results, and an
+ * atomic add. (sockex1's classic BPF_LD_ABS would do too, but the kernel's verifier
+ * rewrites LD_ABS into internal helper calls in do_misc_fixups before any JIT sees it;
+ * the model does not carry that rewrite, so its RISC-V JIT would refuse the program.)
  * Isomorphic: no Node API, so the site's live components import it too.
  * @module
  */
 import {
   BPF_ADD,
   BPF_ATOMIC_OP,
-  BPF_B,
   BPF_DW,
   BPF_EMIT_CALL,
   BPF_EXIT_INSN,
   BPF_JEQ,
+  BPF_JNE,
   BPF_JMP_IMM,
-  BPF_LD_ABS,
   BPF_LD_MAP_FD,
   BPF_ALU64_IMM,
   BPF_MOV64_IMM,
@@ -42,8 +46,9 @@ import {
   BPF_REG_1,
   BPF_REG_10,
   BPF_REG_2,
-  BPF_REG_6,
-  BPF_STX_MEM,
+  BPF_REG_3,
+  BPF_REG_4,
+  BPF_ST_MEM,
   BPF_W,
   bpf_func_id,
   bpf_map_type,
@@ -53,7 +58,7 @@ import {
 } from '@bpf-internals/uapi';
 
 /**
- * `offsetof(struct iphdr, protocol)`. LD_ABS counts from skb->data, and a socket filter
+ * `offsetof(struct iphdr, protocol)`. bpf_skb_load_bytes counts from skb->data, and a socket filter
  * run by BPF_PROG_TEST_RUN gets the packet after eth_type_trans() pulled the Ethernet
  * header (bpf_prog_test_run_skb pushes it back only for tc programs), so data is the
  * IP header. (sockex1 reads ETH_HLEN + 9 because a packet socket sees the MAC header.)
@@ -86,9 +91,13 @@ export const exampleProg = {
  */
 export function exampleInsns(mapFd: number): BpfInsn[] {
   return [
-    BPF_MOV64_REG(BPF_REG_6, BPF_REG_1), //                 r6 = r1 (LD_ABS reads the skb from r6)
-    BPF_LD_ABS(BPF_B, EXAMPLE_PROTO_OFFSET), //               r0 = *(u8 *)skb[9]
-    BPF_STX_MEM(BPF_W, BPF_REG_10, BPF_REG_0, -4), //         *(u32 *)(r10 -4) = r0
+    BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0), //                  *(u32 *)(r10 -4) = 0
+    BPF_MOV64_IMM(BPF_REG_2, EXAMPLE_PROTO_OFFSET), //        r2 = 9 (r1 is still the skb)
+    BPF_MOV64_REG(BPF_REG_3, BPF_REG_10), //                r3 = r10
+    BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -4), //                r3 += -4
+    BPF_MOV64_IMM(BPF_REG_4, 1), //                         r4 = 1
+    BPF_EMIT_CALL(bpf_func_id.BPF_FUNC_skb_load_bytes), //   call bpf_skb_load_bytes#26
+    BPF_JMP_IMM(BPF_JNE, BPF_REG_0, 0, 8), //                if r0 != 0x0 goto pc+8
     BPF_MOV64_REG(BPF_REG_2, BPF_REG_10), //                r2 = r10
     BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4), //                r2 += -4
     ...BPF_LD_MAP_FD(BPF_REG_1, mapFd), //                   r1 = map[id:..] ll (two slots)

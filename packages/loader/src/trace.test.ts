@@ -10,9 +10,13 @@ describe('the example program', () => {
     // Expected bytes per bpf.h's struct bpf_insn: code, dst|src<<4, off (le16), imm (le32).
     const t = traceExampleProgLoad(3);
     expect(t.insns.map((i) => i.hex)).toEqual([
-      'bf16000000000000', // r6 = r1
-      '3000000009000000', // r0 = *(u8 *)skb[9]
-      '630afcff00000000', // *(u32 *)(r10 -4) = r0
+      '620afcff00000000', // *(u32 *)(r10 -4) = 0 (BPF_ST | BPF_W | BPF_MEM, dst r10, off -4)
+      'b702000009000000', // r2 = 9
+      'bfa3000000000000', // r3 = r10 (src 10 in the high nibble, dst 3 in the low)
+      '07030000fcffffff', // r3 += -4
+      'b704000001000000', // r4 = 1
+      '850000001a000000', // call bpf_skb_load_bytes (func id 26)
+      '5500080000000000', // if r0 != 0 goto pc+8
       'bfa2000000000000', // r2 = r10
       '07020000fcffffff', // r2 += -4
       '1811000003000000', // r1 = map fd 3 (BPF_PSEUDO_MAP_FD = 1 in src_reg)
@@ -26,7 +30,7 @@ describe('the example program', () => {
     ]);
   });
   it('puts the map fd in the ld_imm64', () => {
-    expect(exampleInsns(42)[5]).toMatchObject({ code: 0x18, src_reg: 1, imm: 42 });
+    expect(exampleInsns(42)[9]).toMatchObject({ code: 0x18, src_reg: 1, imm: 42 });
   });
   it('test packet carries the protocol at ETH_HLEN + offsetof(struct iphdr, protocol)', () => {
     expect(EXAMPLE_PROTO_OFFSET).toBe(9);
@@ -40,7 +44,7 @@ describe('the BPF_PROG_LOAD trace', () => {
   it.each([
     // field, offset and size in v6.18's union bpf_attr, value shown
     ['prog_type', 0, 4, '1 (BPF_PROG_TYPE_SOCKET_FILTER)'],
-    ['insn_cnt', 4, 4, '13'],
+    ['insn_cnt', 4, 4, '17'],
     ['insns', 8, 8, '0x7f0000001000'],
     ['prog_name', 48, 16, '"count_protos"'],
     ['attach_btf_obj_fd', 112, 4, '0'],

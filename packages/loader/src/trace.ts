@@ -98,22 +98,30 @@ export function opcodeName(code: number): string {
   return `${CLASS[cls]} ${SIZE[(code >> 3) & 3]} ${mode === 6 ? 'ATOMIC' : (MODE[mode] ?? `mode${mode}`)}`;
 }
 
+/** Where the example's buffers sit in a process's memory (see loadpath.ts). */
+export interface ExampleAddresses {
+  insns: bigint;
+  license: bigint;
+  log_buf: bigint;
+  log_size: number;
+}
+
 /**
  * Build the trace of the example's BPF_PROG_LOAD: the attr libbpf would pass, field by
  * field, and the instructions. `mapFd` is the fd BPF_MAP_CREATE returned for the map
  * (3 in a fresh process: 0-2 are stdin/stdout/stderr).
  */
-export function traceExampleProgLoad(mapFd = 3): ProgLoadTrace {
+export function traceExampleProgLoad(mapFd = 3, at?: ExampleAddresses): ProgLoadTrace {
   const insns = exampleInsns(mapFd);
   const insnBytes = encodeInsns(insns);
   const license = new TextEncoder().encode(exampleProg.license + '\0');
   // A user-space layout as a loader would have it: the instructions, the license string
-  // and a 64 KiB verifier log buffer, page-aligned in the caller's heap.
+  // and a 64 KiB verifier log buffer, page-aligned in the caller's heap (or where `at` says).
   const base = 0x7f00_0000_1000n;
   const memory = [
-    { name: 'insns', addr: base, size: insnBytes.length, note: `${insns.length} x struct bpf_insn` },
-    { name: 'license', addr: base + 0x1000n, size: license.length, note: JSON.stringify(exampleProg.license) },
-    { name: 'log_buf', addr: base + 0x2000n, size: 65536, note: 'verifier log (log_level 1)' },
+    { name: 'insns', addr: at?.insns ?? base, size: insnBytes.length, note: `${insns.length} x struct bpf_insn` },
+    { name: 'license', addr: at?.license ?? base + 0x1000n, size: license.length, note: JSON.stringify(exampleProg.license) },
+    { name: 'log_buf', addr: at?.log_buf ?? base + 0x2000n, size: at?.log_size ?? 65536, note: 'verifier log (log_level 1)' },
   ];
   const attr = encodeAttr(
     'BPF_PROG_LOAD',
@@ -217,7 +225,9 @@ export function formatProgLoadTrace(t: ProgLoadTrace, opts: FormatOptions = {}):
         `${lpad('r' + i.insn.dst_reg, 3)} ${lpad('r' + i.insn.src_reg, 3)} ${lpad(String(i.insn.off), 6)} ${lpad(String(i.insn.imm), 11)}`,
     );
   }
-  out.push('', bold('Next on the load path (the kernel side, added with the syscall model):'));
-  t.next.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
+  if (t.next.length) {
+    out.push('', bold('Next on the load path (the kernel side):'));
+    t.next.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
+  }
   return out.join('\n') + '\n';
 }
