@@ -55,6 +55,13 @@ describe('loops on the compiled tier', () => {
     ['a 64-bit counter carries into the high half', 'r0 = 0xfffffffe\nr1 = 4\nr0 += 1\nr1 -= 1\nif r1 != 0x0 goto pc-3\nexit', 0x100000002n, 2 + 12 + 1], // r0 = 0xfffffffe is one ld_imm64,
     ['a 64-bit borrow out of the low half', 'r0 = 0x100000001\nr1 = 3\nr0 -= 1\nr1 -= 1\nif r1 != 0x0 goto pc-3\nexit', 0xfffffffen, 2 + 9 + 1],
     ['a register add with itself doubles', 'r0 = 0x40000000\nr1 = 2\nr0 += r0\nr1 -= 1\nif r1 != 0x0 goto pc-3\nexit', 0x100000000n, 2 + 6 + 1],
+    [
+      'a loop whose body skips forward inside itself (odd counters only)',
+      'r0 = 0\nr1 = 10\nr2 = r1\nr2 &= 1\nif r2 == 0x0 goto pc+2\nr0 += r1\nr0 += 100\nr1 -= 1\nif r1 != 0x0 goto pc-7\nexit',
+      // r1 = 10..1: five odd values (9+7+5+3+1 = 25, plus 100 each); even ones skip 2 insns
+      25n + 500n,
+      2 + 10 * 5 + 5 * 2 + 1,
+    ],
     ['a register sub of itself is 0', 'r0 = 0x123456789\nr0 -= r0\nexit', 0n, 3],
   ])('%s', (_n, src, want, insns) => {
     const r = both(src);
@@ -71,6 +78,13 @@ describe('loops on the compiled tier', () => {
     const r = both('r0 = 0\nr1 = 100\nr0 += r1\nr1 -= 1\nif r1 != 0x0 goto pc-3\nexit', { insn_limit: limit });
     expect(r0(r)).toBe('insn_limit');
     expect(r.insns).toBe(insns);
+  });
+
+  it.each([40, 41, 42, 43, 44, 45, 46, 47])('the limit (%i) lands exactly in a loop whose body skips forward', (limit) => {
+    const src = 'r0 = 0\nr1 = 10\nr2 = r1\nr2 &= 1\nif r2 == 0x0 goto pc+2\nr0 += r1\nr0 += 100\nr1 -= 1\nif r1 != 0x0 goto pc-7\nexit';
+    const r = both(src, { insn_limit: limit });
+    expect(r0(r)).toBe('insn_limit');
+    expect(r.insns).toBe(limit);
   });
 
   it('a loop that runs its full course under a limit it just fits returns normally', () => {

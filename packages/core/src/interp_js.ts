@@ -186,13 +186,17 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
     blocks[blocks.length - 1]!.push(i);
   }
   // #region loops
-  // Natural loops as JavaScript loops: a back edge from block B to block T, where nothing
-  // jumps into (T, B], becomes `loop_T: for (;;) { T..B }`. The back edge is then a
-  // `continue loop_T`, not a trip through the `switch (pc)` dispatch, and V8 keeps the loop's
-  // registers in machine registers across iterations (as a JIT's loop would).
+  // Natural loops as JavaScript loops: a back edge from block B to block T, where only forward
+  // jumps from inside the loop enter (T, B], becomes `loop_T: for (;;) { T..B }`. The back
+  // edge is then a `continue loop_T`, not a trip through the `switch (pc)` dispatch, and V8
+  // keeps the loop's registers in machine registers across iterations (as a JIT's loop
+  // would). A forward jump inside the body is a `break` out of a labelled block that ends
+  // just before its target.
   const blockOf = new Int32Array(n + 1).fill(-1);
   blocks.forEach((b, bi) => b.forEach((i) => (blockOf[i] = bi)));
   const targeted = new Uint8Array(blocks.length + 1);
+  /** Per block, the blocks that jump to it (-1: a call or a return lands there). */
+  const sources: number[][] = blocks.map(() => []);
   const backEdges: [number, number][] = [];
   for (let i = 0; i < n; i++) {
     const w = P[i * 4]!;
@@ -206,22 +210,25 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
       if (((w >> 12) & 15) === 1) {
         targeted[blockOf[i + 1 + P[i * 4 + 2]!]!] = 1;
         targeted[blockOf[i + 1]!] = 1;
+        sources[blockOf[i + 1 + P[i * 4 + 2]!]!]!.push(-1);
+        if (blockOf[i + 1]! >= 0) sources[blockOf[i + 1]!]!.push(-1);
       }
       continue;
     }
     const t = blockOf[i + 1 + (code === 0x06 ? P[i * 4 + 2]! : P[i * 4 + 1]!)]!;
     targeted[t] = 1;
+    sources[t]!.push(blockOf[i]!);
     if (t <= blockOf[i]!) backEdges.push([t, blockOf[i]!]);
   }
   /** Loop head block -> last block of the loop. */
   const loopEnd = new Map<number, number>();
   for (const [t, b] of backEdges) {
     let ok = true;
-    for (let k = t + 1; k <= b && ok; k++) if (targeted[k]) ok = false;
+    for (let k = t + 1; k <= b && ok; k++) if (targeted[k] && sources[k]!.some((src) => src < t || src >= k)) ok = false;
     if (ok && (loopEnd.get(t) ?? -1) < b) loopEnd.set(t, b);
   }
-  // Overlapping candidates (one loop's head inside another's body cannot happen: that head is
-  // a target) are therefore disjoint or nested at the same head; the largest wins.
+  // Overlapping candidates (one loop's head inside another's body cannot happen: a back edge
+  // targets that head) are therefore disjoint or nested at the same head; the largest wins.
   // #endregion loops
   // Emission state. In a loop's fast copy (`fast`), `n` holds the count at the loop head and
   // `base` counts the instructions of the blocks before the current one: the count is added
@@ -229,8 +236,17 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
   let fast = false;
   let base = 0;
   let loopHeadPc = -1;
-  const jump = (target: number, flush: string) =>
-    fast && target === loopHeadPc ? `${flush}continue loop_${loopHeadPc};` : `${flush}pc = ${target}; continue dispatch;`;
+  /** Inside the fast copy: interior jump targets -> the count before them (from the head). */
+  const inner = new Map<number, number>();
+  /** Inside a checked copy: its instruction range (jumps into it stay in it). */
+  let slowFrom = -1;
+  let slowTo = -1;
+  const jump = (target: number, flush: string, done: number) => {
+    if (fast && target === loopHeadPc) return `${flush}continue loop_${loopHeadPc};`;
+    if (fast && inner.has(target)) return `n -= ${inner.get(target)! - done}; break skip_${target};`;
+    if (slowFrom >= 0 && target > slowFrom && target <= slowTo) return `pc = ${-1 - target}; continue dispatch;`;
+    return `${flush}pc = ${target}; continue dispatch;`;
+  };
   const memSites: number[] = [];
   const atomicSites = new Set<number>();
   const lookupSites: number[] = [];
@@ -435,7 +451,10 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
           // the address space keeps its regions, so the call site remembers it (lookupSite).
           lookupSites.push(i);
           out.push(
-            `if (LOOKUP(env, ls${i}, h1, l1, h2, l2)) { l0 = LOOKUP_LO() | 0; h0 = LOOKUP_HI() | 0; } else {`,
+            // The remembered answer, inline (the same checks as lookupFast's hit path).
+            `if (ls${i}.mem === mem && ls${i}.epoch === mem.epoch && ls${i}.hi === h1 && ls${i}.lo === l1 && ls${i}.khi === h2 && (o = (l2 >>> 0) - ls${i}.klo) >= 0 && o + 4 <= ls${i}.ksize`,
+            ` && (t = ls${i}.kdv.getInt32(o, true)) >= 0 && t < ${LOOKUP_SITE_ENTRIES} && ls${i}.seen[t] === 1 && env.helpers[${FUNC_MAP_LOOKUP_ELEM}] === LOOKUP_HELPER) { l0 = ls${i}.rlo[t]; h0 = ls${i}.rhi[t]; }`,
+            `else if (LOOKUP(env, ls${i}, h1, l1, h2, l2)) { l0 = LOOKUP_LO() | 0; h0 = LOOKUP_HI() | 0; } else {`,
             `L[1] = l1; H[1] = h1; L[2] = l2; H[2] = h2; L[3] = l3; H[3] = h3; L[4] = l4; H[4] = h4; L[5] = l5; H[5] = h5;`,
             `fn = env.helpers[${imm}]; if (fn === undefined) { env.insns = ${cnt}; return HELPER(${i}, ${imm}, env.insns); }`,
             `env.insns = ${cnt}; fn(env, regs, ${i}); l0 = L[0]; h0 = H[0]; LOOKUP_SAVE(env, ls${i}, l0, h0);`,
@@ -458,7 +477,7 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
         }
         const target = i + 1 + (code === 0x06 ? imm : off);
         if (op === 0x00) {
-          out.push(jump(target, flush));
+          out.push(jump(target, flush, base + j + 1));
           return;
         }
         let cond: string;
@@ -488,7 +507,7 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
             else cond = `${uhD} ${strict} ${ubh} || (${hD} === ${bh} && ${ulD} ${g} ${ubl})`;
           }
         }
-        out.push(`if (${cond}) { ${jump(target, flush)} }`);
+        out.push(`if (${cond}) { ${jump(target, flush, base + j + 1)} }`);
         return;
       }
       // Memory.
@@ -604,13 +623,23 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
       for (let k = bi; k <= end; k++) W += blocks[k]!.length;
       loopHeadPc = b[0]!;
       out.push(`loop_${loopHeadPc}: for (;;) {`, `if (n + ${W} > limit) { pc = ${-1 - loopHeadPc}; continue dispatch; }`);
+      inner.clear();
+      let pre = 0;
+      for (let k = bi; k <= end; k++) {
+        if (k > bi && targeted[k]) inner.set(blocks[k]![0]!, pre);
+        pre += blocks[k]!.length;
+      }
+      // The labelled blocks all open here, the one ending last outermost.
+      for (const y of [...inner.keys()].reverse()) out.push(`skip_${y}: {`);
       fast = true;
       base = 0;
       for (let k = bi; k <= end; k++) {
+        if (k > bi && inner.has(blocks[k]![0]!)) out.push(`} // skip_${blocks[k]![0]}`);
         emitBlock(blocks[k]!, k);
         base += blocks[k]!.length;
       }
       fast = false;
+      inner.clear();
       out.push(`n += ${W}; break loop_${loopHeadPc};`, '}');
       slow.push([bi, end]);
     }
@@ -632,8 +661,13 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
     if (!last) out.push(`pc = ${blocks[us[us.length - 1]![1] + 1]![0]}; continue dispatch;`);
     else if (slow.length) out.push(INVALID);
     for (const [bi, end] of slow) {
-      out.push(`case ${-1 - blocks[bi]![0]!}:`);
-      for (let k = bi; k <= end; k++) emitBlock(blocks[k]!, k);
+      slowFrom = blocks[bi]![0]!;
+      slowTo = blocks[end]![0]!;
+      for (let k = bi; k <= end; k++) {
+        out.push(`case ${-1 - blocks[k]![0]!}:`);
+        emitBlock(blocks[k]!, k);
+      }
+      slowFrom = slowTo = -1;
       const next = blocks[end + 1];
       out.push(next ? `pc = ${next[0]}; continue dispatch;` : INVALID);
     }
@@ -720,8 +754,8 @@ function entryOf(pd: Predecoded): Entry | null {
     const src = bpf_prog_js_source(pd);
     if (src !== null) {
       try {
-        const factory = new Function('umulh', 'divmod64', 'divmod32', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'toBig', 'LD', 'LDH', 'ST', 'ATOMIC', 'LOOKUP_SITE', 'LOOKUP', 'LOOKUP_LO', 'LOOKUP_HI', 'LOOKUP_SAVE', src);
-        const fn = factory(S.umulh, S.divmod64, S.divmod32, S.lsh64, S.rsh64, S.arsh64, S.bswap32, S.toBig, S.load, S.loadHi, S.store, S.atomic, lookupSite, lookupFast, lookupLo, lookupHi, lookupSave) as Compiled;
+        const factory = new Function('umulh', 'divmod64', 'divmod32', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'toBig', 'LD', 'LDH', 'ST', 'ATOMIC', 'LOOKUP_SITE', 'LOOKUP', 'LOOKUP_LO', 'LOOKUP_HI', 'LOOKUP_SAVE', 'LOOKUP_HELPER', src);
+        const fn = factory(S.umulh, S.divmod64, S.divmod32, S.lsh64, S.rsh64, S.arsh64, S.bswap32, S.toBig, S.load, S.loadHi, S.store, S.atomic, lookupSite, lookupFast, lookupLo, lookupHi, lookupSave, bpf_map_lookup_elem) as Compiled;
         let fp = false;
         for (let i = 0; i < pd.len; i++) {
           const w = pd.P[i * 4]!;
