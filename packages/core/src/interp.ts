@@ -35,6 +35,8 @@ import { BpfFault, addrOf, type BpfMemory, type Region } from './memory.js';
 
 /** `BPF_FUNC_tail_call`: handled by the interpreter itself, it replaces the running program. */
 const FUNC_TAIL_CALL = 12;
+const EMPTY_I32 = new Int32Array(0);
+
 /** `BPF_MAX_LOOPS`: the may_goto budget the verifier gives a program (include/linux/bpf.h). */
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 
@@ -630,13 +632,25 @@ function prog_array_get(map: BpfMap, index: number): bpf_prog | null {
 export function ___bpf_prog_run(ctx: bigint, env: BpfRunEnv, prog: bpf_prog): BpfRunResult {
   const pd = predecodeProg(prog, env.mem);
   if ('message' in pd) return err('invalid_insn', pd.insn, pd.message, 0);
-  const L = new Int32Array(16);
-  const H = new Int32Array(16);
+  // Register lanes are reused from run to run (nobody sees them after the run); a run started
+  // from inside a helper gets its own.
+  const own = !runLanesBusy;
+  const L = own ? runL.fill(0) : new Int32Array(16);
+  const H = own ? runH.fill(0) : new Int32Array(16);
   ctxHalves(ctx);
   L[1] = lastCtxLo;
   H[1] = lastCtxHi;
-  return interpret(pd, env, L, H);
+  runLanesBusy = true;
+  try {
+    return interpret(pd, env, L, H);
+  } finally {
+    if (own) runLanesBusy = false;
+  }
 }
+
+const runL = new Int32Array(16);
+const runH = new Int32Array(16);
+let runLanesBusy = false;
 
 /**
  * The loop. `L`/`H` hold r0..r10 (and AX) with r1..r5 already set by the caller.
@@ -683,20 +697,26 @@ function run(
   frame0.bytes.fill(0);
   L[10] = (frame0.lo + frame0.size) | 0;
   H[10] = frame0.hi;
-  const fRet = new Int32Array(MAX_CALL_FRAMES);
-  const fSave = new Int32Array(MAX_CALL_FRAMES * 10);
-  const fProg: Predecoded[] = [];
+  // The caller frames, allocated at the first bpf-to-bpf call (most programs make none).
+  let fRet = EMPTY_I32;
+  let fSave = EMPTY_I32;
+  let fProg: Predecoded[] = [];
   let pc = 0;
   let n = 0;
   const limit = env.insn_limit;
   let loops = BPF_MAX_LOOPS;
+  // One compare per instruction: with a trace, `stop` is 0 and every instruction takes the
+  // branch that checks the real limit and calls the trace.
+  const stop = trace === undefined ? limit : 0;
   // #region dispatch
   for (;;) {
-    if (++n > limit) {
-      env.insns = n - 1;
-      return err('insn_limit', pc, `instruction limit of ${limit} reached`, n - 1);
+    if (++n > stop) {
+      if (n > limit) {
+        env.insns = n - 1;
+        return err('insn_limit', pc, `instruction limit of ${limit} reached`, n - 1);
+      }
+      if (trace !== undefined) trace(pc, L, H);
     }
-    if (trace !== undefined) trace(pc, L, H);
     const k = pc << 2;
     const w = P[k]!;
     const d = (w >> 8) & 15;
@@ -1270,6 +1290,11 @@ function run(
           if (depth + 1 >= MAX_CALL_FRAMES) {
             env.insns = n;
             return err('call_depth', pc - 1, `the call stack of ${depth + 2} frames is too deep`, n);
+          }
+          if (fRet.length === 0) {
+            fRet = new Int32Array(MAX_CALL_FRAMES);
+            fSave = new Int32Array(MAX_CALL_FRAMES * 10);
+            fProg = [];
           }
           const b = depth * 10;
           for (let r = 0; r < 5; r++) {
