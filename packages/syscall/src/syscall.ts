@@ -18,7 +18,7 @@
  */
 import { bpf_map_put } from '@bpf-internals/maps';
 import { bpf_cmd, bpf_stats_type } from '@bpf-internals/uapi';
-import { attrField, type BpfCmdName } from '@bpf-internals/uapi';
+import { attrCommands, attrField, attrLastField } from '@bpf-internals/uapi';
 import { O_RDWR, open_fmode, type BpfFile } from './fdtable.js';
 import { bpf_obj_get_info_by_fd } from './info.js';
 import {
@@ -62,61 +62,19 @@ export const BPF_ATTR_SIZE = 168;
 const INT_MAX = 0x7fffffff;
 
 /**
- * `BPF_<CMD>_LAST_FIELD` of v6.18 as the end offset of that field, for
- * CHECK_ATTR. Verified on the live 6.18 kernel by test/syscall-check-attr.test.ts
- * (a non-zero byte at the end offset is -EINVAL, one inside the last field is not).
- * Note the *_GET_FD_BY_ID commands: only BTF_GET_FD_BY_ID reads
- * `fd_by_id_token_fd` in v6.18; PROG/MAP/LINK stop at prog_id / open_flags / link_id.
+ * `BPF_<CMD>_LAST_FIELD` of v6.18 as the end offset of that field, for CHECK_ATTR.
+ * One table for the whole project: uapi's `bpf_attr_commands` names each command's last
+ * field, and `attrLastField` gives `offsetofend(union bpf_attr, field)`. Verified on the live
+ * 6.18 kernel by test/uapi-check-attr.test.ts (a non-zero byte at the end offset is -EINVAL,
+ * one inside the last field is not). Note the *_GET_FD_BY_ID commands: only
+ * BTF_GET_FD_BY_ID reads `fd_by_id_token_fd` in v6.18; PROG/MAP/LINK stop at
+ * prog_id / open_flags / link_id.
  */
 // #region last_field
-const LAST_FIELD: Partial<Record<BpfCmdName, string>> = {
-  BPF_MAP_CREATE: 'excl_prog_hash_size',
-  BPF_MAP_LOOKUP_ELEM: 'flags',
-  BPF_MAP_UPDATE_ELEM: 'flags',
-  BPF_MAP_DELETE_ELEM: 'key',
-  BPF_MAP_GET_NEXT_KEY: 'next_key',
-  BPF_PROG_LOAD: 'keyring_id',
-  BPF_OBJ_PIN: 'path_fd',
-  BPF_OBJ_GET: 'path_fd',
-  BPF_PROG_ATTACH: 'expected_revision',
-  BPF_PROG_DETACH: 'expected_revision',
-  BPF_PROG_TEST_RUN: 'test.batch_size',
-  BPF_PROG_GET_NEXT_ID: 'next_id',
-  BPF_MAP_GET_NEXT_ID: 'next_id',
-  BPF_PROG_GET_FD_BY_ID: 'prog_id',
-  BPF_MAP_GET_FD_BY_ID: 'open_flags',
-  BPF_OBJ_GET_INFO_BY_FD: 'info.info',
-  BPF_PROG_QUERY: 'query.revision',
-  BPF_RAW_TRACEPOINT_OPEN: 'raw_tracepoint.cookie',
-  BPF_BTF_LOAD: 'btf_token_fd',
-  BPF_BTF_GET_FD_BY_ID: 'fd_by_id_token_fd',
-  BPF_TASK_FD_QUERY: 'task_fd_query.probe_addr',
-  BPF_MAP_LOOKUP_AND_DELETE_ELEM: 'flags',
-  BPF_MAP_FREEZE: 'map_fd',
-  BPF_BTF_GET_NEXT_ID: 'next_id',
-  BPF_MAP_LOOKUP_BATCH: 'batch.flags',
-  BPF_MAP_LOOKUP_AND_DELETE_BATCH: 'batch.flags',
-  BPF_MAP_UPDATE_BATCH: 'batch.flags',
-  BPF_MAP_DELETE_BATCH: 'batch.flags',
-  BPF_LINK_CREATE: 'link_create.uprobe_multi.pid',
-  BPF_LINK_UPDATE: 'link_update.old_prog_fd',
-  BPF_LINK_GET_FD_BY_ID: 'link_id',
-  BPF_LINK_GET_NEXT_ID: 'next_id',
-  BPF_ENABLE_STATS: 'enable_stats.type',
-  BPF_ITER_CREATE: 'iter_create.flags',
-  BPF_LINK_DETACH: 'link_detach.link_fd',
-  BPF_PROG_BIND_MAP: 'prog_bind_map.flags',
-  BPF_TOKEN_CREATE: 'token_create.bpffs_fd',
-  BPF_PROG_STREAM_READ_BY_FD: 'prog_stream_read.prog_fd',
-};
-// #endregion last_field
-
-/** cmd number -> offsetofend(union bpf_attr, LAST_FIELD). */
+/** cmd number -> offsetofend(union bpf_attr, BPF_<CMD>_LAST_FIELD). */
 const lastFieldEnd: number[] = [];
-for (const [name, field] of Object.entries(LAST_FIELD) as [BpfCmdName, string][]) {
-  const f = attrField(name, field);
-  lastFieldEnd[bpf_cmd[name]] = f.offset + f.size;
-}
+for (const c of attrCommands()) lastFieldEnd[c.cmd] = attrLastField(c.cmd).end;
+// #endregion last_field
 
 /** The end offset CHECK_ATTR uses for `cmd` (for tests and docs). */
 export function bpf_attr_last_field_end(cmd: number): number | undefined {

@@ -407,7 +407,10 @@ export const bpf_attr_decl = union('', [
  * Which member of the union each command reads, and its `BPF_<CMD>_LAST_FIELD`:
  * CHECK_ATTR(CMD) fails with -EINVAL if any byte after that field is non-zero,
  * so a new field is refused by an old kernel instead of being silently ignored.
- * Confirmed on the live 6.18 kernel by test/uapi-check-attr.test.ts.
+ * Of the four *_GET_FD_BY_ID commands only BTF_GET_FD_BY_ID reads `fd_by_id_token_fd` in
+ * v6.18; PROG / MAP / LINK stop at prog_id / open_flags / link_id (a token fd there is -EINVAL).
+ * Confirmed on the live 6.18 kernel by test/uapi-check-attr.test.ts (a non-zero byte inside the
+ * last field is read, one just after it is -EINVAL).
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (CHECK_ATTR)
  */
 export const bpf_attr_commands = {
@@ -424,8 +427,8 @@ export const bpf_attr_commands = {
   BPF_PROG_TEST_RUN: { decl: test, last: 'test.batch_size' },
   BPF_PROG_GET_NEXT_ID: { decl: get_id, last: 'next_id' },
   BPF_MAP_GET_NEXT_ID: { decl: get_id, last: 'next_id' },
-  BPF_PROG_GET_FD_BY_ID: { decl: get_id, last: 'fd_by_id_token_fd' },
-  BPF_MAP_GET_FD_BY_ID: { decl: get_id, last: 'fd_by_id_token_fd' },
+  BPF_PROG_GET_FD_BY_ID: { decl: get_id, last: 'prog_id' },
+  BPF_MAP_GET_FD_BY_ID: { decl: get_id, last: 'open_flags' },
   BPF_OBJ_GET_INFO_BY_FD: { decl: info, last: 'info.info' },
   BPF_PROG_QUERY: { decl: query, last: 'query.revision' },
   BPF_RAW_TRACEPOINT_OPEN: { decl: raw_tracepoint, last: 'raw_tracepoint.cookie' },
@@ -441,7 +444,7 @@ export const bpf_attr_commands = {
   BPF_MAP_DELETE_BATCH: { decl: batch, last: 'batch.flags' },
   BPF_LINK_CREATE: { decl: link_create, last: 'link_create.uprobe_multi.pid' },
   BPF_LINK_UPDATE: { decl: link_update, last: 'link_update.old_prog_fd' },
-  BPF_LINK_GET_FD_BY_ID: { decl: get_id, last: 'fd_by_id_token_fd' },
+  BPF_LINK_GET_FD_BY_ID: { decl: get_id, last: 'link_id' },
   BPF_LINK_GET_NEXT_ID: { decl: get_id, last: 'next_id' },
   BPF_ENABLE_STATS: { decl: enable_stats, last: 'enable_stats.type' },
   BPF_ITER_CREATE: { decl: iter_create, last: 'iter_create.flags' },
