@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bpf_get_file_flag, bpf_obj_name_cpy, isalnum } from './map_cmds.js';
+import { bpf_cmd, bpf_map_type, encodeAttr } from '@bpf-internals/uapi';
+import { createKernel } from './kernel.js';
+import { BPF_ATTR_SIZE } from './syscall.js';
+import { __bpf_map_get, bpf_get_file_flag, bpf_map_copy_value, bpf_obj_name_cpy, isalnum } from './map_cmds.js';
 import { sha256 } from './sha256.js';
 
 const EINVAL = -22;
@@ -51,5 +54,31 @@ describe('sha256 (FIPS 180-4 test vectors)', () => {
     ['abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq', '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1'],
   ])('sha256(%j)', (s, want) => {
     expect(hex(sha256(new TextEncoder().encode(s)))).toBe(want);
+  });
+});
+
+describe('bpf_map_copy_value: a lookup that is an ERR_PTR passes its errno on (IS_ERR before !ptr)', () => {
+  const ENOENT = -2;
+  const EINVAL = -22;
+  const ENOTSUPP = -524;
+  // Each row: a map type, the map_lookup_elem_err its ops carry (undefined: the type's own),
+  // and the kernel's answer for a lookup of a missing element from user space.
+  const rows: { name: string; map_type: number; key_size: number; value_size: number; max_entries: number; err?: number; want: number }[] = [
+    { name: 'ringbuf: ringbuf_map_lookup_elem is ERR_PTR(-ENOTSUPP)', map_type: bpf_map_type.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096, want: ENOTSUPP },
+    // arena_map_lookup_elem is ERR_PTR(-EINVAL): a type carrying another errno gets that one.
+    { name: 'a ringbuf-shaped type whose lookup is ERR_PTR(-EINVAL) gives EINVAL', map_type: bpf_map_type.BPF_MAP_TYPE_RINGBUF, key_size: 0, value_size: 0, max_entries: 4096, err: EINVAL, want: EINVAL },
+    { name: 'hash: a missing key is a NULL lookup, ENOENT', map_type: bpf_map_type.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 4, max_entries: 4, want: ENOENT },
+  ];
+  it.each(rows)('$name', ({ map_type, key_size, value_size, max_entries, err, want }) => {
+    const kernel = createKernel();
+    const proc = kernel.spawn();
+    const a = proc.mem.alloc(BPF_ATTR_SIZE);
+    proc.mem.write(a, encodeAttr('BPF_MAP_CREATE', { map_type, key_size, value_size, max_entries }));
+    const fd = proc.bpf(bpf_cmd.BPF_MAP_CREATE, a, BPF_ATTR_SIZE);
+    expect(fd).toBeGreaterThan(0);
+    const f = __bpf_map_get(proc.files, fd);
+    if (typeof f === 'number') throw new Error(`fd ${fd}: ${f}`);
+    const map = err === undefined ? f.map : { ...f.map, ops: { ...f.map.ops, map_lookup_elem_err: err } };
+    expect(bpf_map_copy_value(map, new Uint8Array(key_size), new Uint8Array(8), 0n)).toBe(want);
   });
 });

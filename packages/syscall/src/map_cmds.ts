@@ -552,12 +552,11 @@ export function bpf_map_copy_value(map: BpfMap, key: Uint8Array, value: Uint8Arr
   else if (IS_FD_HASH(map)) f = mapsFn<PercpuCopy>('bpf_fd_htab_map_lookup_elem');
   else if (t === T.BPF_MAP_TYPE_QUEUE || t === T.BPF_MAP_TYPE_STACK || t === T.BPF_MAP_TYPE_BLOOM_FILTER) {
     return map.ops.map_peek_elem ? map.ops.map_peek_elem(map, value) : ENOTSUPP;
-  } else if (t === T.BPF_MAP_TYPE_RINGBUF || t === T.BPF_MAP_TYPE_USER_RINGBUF) {
-    // ringbuf_map_lookup_elem returns ERR_PTR(-ENOTSUPP): records are read through mmap, not by key.
-    return ENOTSUPP;
   } else {
     const ptr = map.ops.map_lookup_elem_sys_only ? map.ops.map_lookup_elem_sys_only(map, key) : map.ops.map_lookup_elem(map, key);
-    if (!ptr) return ENOENT;
+    // IS_ERR(ptr): a type whose lookup is an ERR_PTR (ringbuf: -ENOTSUPP, records are read
+    // through mmap, not by key) passes that errno on; a plain NULL is a missing key.
+    if (!ptr) return map.ops.map_lookup_elem_err ?? ENOENT;
     // copy_map_value: value_size bytes (no spin lock or timer fields to skip in the model)
     value.set(ptr.subarray(0, map.value_size));
     return 0;
