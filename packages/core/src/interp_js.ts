@@ -8,13 +8,21 @@
  *
  * Why a second tier: a `switch` interpreter in JavaScript pays a mispredicted indirect jump and
  * typed-array traffic per instruction; compiling each program once removes both. What it does
- * not compile (tail calls, LD_ABS/LD_IND, may_goto, tracing, programs over 1500 instructions) runs on the
- * switch interpreter, and so does everything where `new Function` is unavailable (a strict
- * Content-Security-Policy).
+ * not compile (tail calls, LD_ABS/LD_IND, may_goto, kfunc calls, tracing, programs over
+ * {@link CHUNK_INSNS} instructions that make bpf-to-bpf calls, programs over
+ * {@link MAX_COMPILED_INSNS}) runs on the switch interpreter, and so does everything where
+ * `new Function` is unavailable (a strict Content-Security-Policy).
  *
- * Block structure: a `switch (pc)` over basic blocks inside `for (;;)`; straight-line code
- * falls through from one block into the next; a taken jump sets `pc` and continues. Each block
- * adds its length to the executed-instruction count on entry, so the count stays exact.
+ * Block structure: a `switch (pc)` over basic blocks inside `dispatch: for (;;)`; straight-line
+ * code falls through from one block into the next; a taken jump sets `pc` and continues. Each
+ * block adds its length to the executed-instruction count on entry, so the count stays exact.
+ * Loops become JavaScript loops with one limit check per iteration (the `loops` and
+ * `emit-loops` regions); long programs become one function per chunk (`emit-chunks`), since
+ * V8 leaves functions over 60 KB of bytecode unoptimized.
+ *
+ * Helper calls: `bpf_map_lookup_elem` on an array map remembers its answer per call site
+ * (`emit-map-lookup`); ADD/OR/AND/XOR atomics on a cached writable region are inline
+ * (`emit-atomic`). Everything else calls the helper table with the registers in `L`/`H`.
  * @module
  */
 import type { bpf_prog, BpfRegs, BpfRunEnv, BpfRunResult } from './filter.js';
