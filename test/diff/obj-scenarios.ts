@@ -669,6 +669,28 @@ export const objScenarios: Scenario[] = [
     { modelOnly: true, hostCaps: true, caps: ['CAP_NET_ADMIN', 'CAP_PERFMON'] },
   ),
   s(
+    'caps: BPF_F_ZERO_SEED needs CAP_SYS_ADMIN: a hash with it is EPERM for a CAP_BPF-only task (htab_map_alloc_check)',
+    (c) => {
+      create(c, { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 4, max_entries: 4, map_flags: 1 << 6 /* BPF_F_ZERO_SEED */ }, EPERM);
+      create(c, { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 4, max_entries: 4 }, 'fd');
+    },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_BPF'] },
+  ),
+  s(
+    'caps: with CAP_SYS_ADMIN a BPF_F_ZERO_SEED hash is created',
+    (c) => {
+      create(c, { map_type: T.BPF_MAP_TYPE_HASH, key_size: 4, value_size: 4, max_entries: 4, map_flags: 1 << 6 /* BPF_F_ZERO_SEED */ }, 'fd');
+    },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_SYS_ADMIN'] },
+  ),
+  s(
+    'caps: without CAP_PERFMON (no bpf_bypass_spec_v1) an array rounds max_entries up to a power of two: 2^31 + 1 is E2BIG',
+    (c) => {
+      create(c, { ...ARR, max_entries: 0x80000001 }, E2BIG);
+    },
+    { modelOnly: true, hostCaps: true, caps: ['CAP_BPF'] },
+  ),
+  s(
     'caps: CAP_BPF creates every map type but the device and socket ones',
     (c) => {
       for (const t of [T.BPF_MAP_TYPE_HASH, T.BPF_MAP_TYPE_ARRAY, T.BPF_MAP_TYPE_PERCPU_HASH, T.BPF_MAP_TYPE_LRU_PERCPU_HASH]) {

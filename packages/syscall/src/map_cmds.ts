@@ -380,6 +380,9 @@ export function map_create(proc: Process, attr: Uint8Array): number {
   const ops = find_map_ops(ca.map_type);
   if (!ops) return EINVAL;
 
+  // The creator's credentials reach the map type: capable(CAP_SYS_ADMIN) for BPF_F_ZERO_SEED
+  // (htab_map_alloc_check) and bpf_bypass_spec_v1() = cpu_mitigations_off() ||
+  // bpf_token_capable(CAP_PERFMON), mitigations being on, for the arrays' power-of-two rounding.
   const env = { ...kernel.mapEnv, capable: (cap: number) => proc.capable(cap), bypass_spec_v1: bpf_token_capable(proc, 38 /* CAP_PERFMON */) };
   if (ops.map_alloc_check) {
     const err = ops.map_alloc_check(ca, env);
