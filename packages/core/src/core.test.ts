@@ -36,6 +36,18 @@ describe('bpf_prog_calc_tag', () => {
   });
 });
 
+describe('bpf_prog.id is prog->aux->id (what a prog_array slot lookup from user space returns)', () => {
+  it.each([
+    ['a program before bpf_prog_alloc_id has id 0', undefined, 0],
+    ['the id the syscall layer allocated', 7, 7],
+    ['the largest id the IDR hands out (INT_MAX)', 0x7fffffff, 0x7fffffff],
+  ] as const)('%s', (_name, assigned, want) => {
+    const p = bpf_prog_alloc({ type: 1, insns: [BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()] });
+    if (assigned !== undefined) p.aux.id = assigned;
+    expect(p.id).toBe(want);
+  });
+});
+
 describe('bpf_prog_select_runtime', () => {
   const mk = () => bpf_prog_alloc({ type: 1, insns: [BPF_MOV64_IMM(0, 42), BPF_EXIT_INSN()], jit_requested: true });
   it('uses the interpreter when there is no JIT', () => {

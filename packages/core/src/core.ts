@@ -78,6 +78,9 @@ export function bpf_prog_alloc(init: BpfProgInit): bpf_prog {
     created_by_uid: 0,
   };
   const prog: bpf_prog = {
+    get id() {
+      return prog.aux.id;
+    },
     type: init.type,
     expected_attach_type: init.expected_attach_type ?? 0,
     len: init.insns.length,

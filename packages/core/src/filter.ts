@@ -165,6 +165,11 @@ export interface BpfRunEnv {
  * `struct bpf_prog`. Also a {@link BpfRefObject}, so a prog_array slot can hold it.
  */
 export interface bpf_prog extends BpfRefObject {
+  /**
+   * `prog->aux->id` (0 until the syscall layer's bpf_prog_alloc_id), read through: the maps'
+   * `BpfProgRef` contract reads it as `.id` when a prog_array slot is looked up from user space.
+   */
+  readonly id: number;
   /** `enum bpf_prog_type`. */
   type: number;
   /** `enum bpf_attach_type`. */

@@ -41,6 +41,7 @@ import {
   type BpfObjFops,
   type FdTable,
 } from './fdtable.js';
+import type { bpf_prog } from '@bpf-internals/core';
 import type { Process } from './process.js';
 import { CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN } from './process.js';
 import type { ProcessMemory } from './usermem.js';
@@ -264,11 +265,9 @@ export function fdResolver(files: FdTable): BpfFdResolver {
       }
       // bpf_prog_get: the program behind a "bpf-prog" file, with a reference.
       if (file.f_op.name !== 'bpf-prog' || !isBpfObjFile(file)) return EINVAL;
-      const prog = file.private_data as { aux?: { id: number }; id?: number };
-      // The maps contract (BpfProgRef) reads `prog->aux->id` as `.id`; core's bpf_prog keeps it in aux.
-      if (!('id' in prog) && prog.aux) Object.defineProperty(prog, 'id', { get: () => prog.aux!.id, configurable: true });
+      const prog = file.private_data as bpf_prog;
       file.f_op.any_get(prog);
-      return prog as unknown as BpfRefObject;
+      return prog;
     },
     map(fd: number): BpfMap | number {
       const r = __bpf_map_get(files, fd);
