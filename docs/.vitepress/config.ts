@@ -98,6 +98,9 @@ export default defineConfig({
       alias: [{ find: /^vitest$/, replacement: shim }],
     },
     plugins: [browserTestsPlugin(allTestFiles)],
+    // In docs:dev, pre-bundle what the in-page test runner imports: discovering them on the first
+    // click would make Vite reload the page mid-run.
+    optimizeDeps: { include: ['@vitest/expect', '@vitest/spy', 'fast-check'] },
     build: { chunkSizeWarningLimit: 2000 },
   },
 });
