@@ -262,11 +262,16 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
   // A memory site's cache: the region's fields in locals (no property loads on the fast path);
   // size -1 means empty.
   // An atomic site caches only a region it may also write.
-  // A site keeps either the DataView or (byte accesses) the bytes: fewer live locals.
-  const byteSites = new Set<number>();
-  const refillFrom = (k: number) => `hi${k} = c.hi; lo${k} = c.lo; sz${k} = c.size; ${byteSites.has(k) ? `b${k} = c.bytes;` : `v${k} = c.dv;`}`;
+  // A site's cache is one local holding the region (NOREG, size -1, when empty): one loop phi
+  // per site, not one per field (0.36 -> 0.31 ns/insn on the checksum loop, fewer spills).
+  const fHi = (k: number) => `r${k}.hi`;
+  const fLo = (k: number) => `r${k}.lo`;
+  const fSz = (k: number) => `r${k}.size`;
+  const fV = (k: number) => `r${k}.dv`;
+  const fB = (k: number) => `r${k}.bytes`;
+  const refillFrom = (k: number) => `r${k} = c;`;
   const usable = (k: number) => (atomicSites.has(k) ? `c !== null && c.writable && c.readable` : `c !== null`);
-  const refill = (k: number) => `c = rc[${k}]; if (${usable(k)}) { ${refillFrom(k)} } else sz${k} = -1;`;
+  const refill = (k: number) => `c = rc[${k}]; if (${usable(k)}) { ${refillFrom(k)} } else r${k} = NOREG;`;
   const R = (r: number) => [`l${r}`, `h${r}`] as const;
   const emitBlock = (b: number[], bi: number) => {
     const len = b.length;
@@ -522,22 +527,21 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
       const size = SIZES[(code >> 3) & 3]!;
       if (cls === 0x01) {
         memSites.push(i);
-        if (size === 1) byteSites.add(i);
         const sx = (code & 0xe0) === 0x80;
         const get =
           size === 8
-            ? `${lD} = v${i}.getInt32(o, true); ${hD} = v${i}.getInt32(o + 4, true);`
+            ? `${lD} = ${fV(i)}.getInt32(o, true); ${hD} = ${fV(i)}.getInt32(o + 4, true);`
             : size === 4
-              ? `${lD} = v${i}.getInt32(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
+              ? `${lD} = ${fV(i)}.getInt32(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
               : size === 2
-                ? `${lD} = v${i}.${sx ? 'getInt16' : 'getUint16'}(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
-                : `${lD} = ${sx ? `(b${i}[o] << 24) >> 24` : `b${i}[o]`}; ${hD} = ${sx ? `${lD} >> 31` : '0'};`;
+                ? `${lD} = ${fV(i)}.${sx ? 'getInt16' : 'getUint16'}(o, true); ${hD} = ${sx ? `${lD} >> 31` : '0'};`
+                : `${lD} = ${sx ? `(${fB(i)}[o] << 24) >> 24` : `${fB(i)}[o]`}; ${hD} = ${sx ? `${lD} >> 31` : '0'};`;
         // Results of calls are `| 0`: every value a register local holds is then an int32 to
         // V8, so its loop phis stay untagged (0.42 -> 0.32 ns/insn on the checksum loop).
         // #region emit-load
         out.push(
           `a = (${lS} >>> 0) + ${off};`,
-          `if (hi${i} === ${hS} && (o = a - lo${i}) >= 0 && o + ${size} <= sz${i}) { ${get} }`,
+          `if (${fHi(i)} === ${hS} && (o = a - ${fLo(i)}) >= 0 && o + ${size} <= ${fSz(i)}) { ${get} }`,
           `else { env.insns = ${cnt}; t = LD(pd, mem, ${i}, ${hS}, a, ${size}, ${sx}) | 0; ${hD} = LDH() | 0; ${lD} = t; ${refill(i)} }`,
         );
         // #endregion emit-load
@@ -557,14 +561,14 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
           const newv =
             (imm & ~1) === 0x00
               ? w8
-                ? `t = v${i}.getInt32(o, true); a = v${i}.getInt32(o + 4, true); v${i}.setInt32(o, (t + ${lS}) | 0, true); v${i}.setInt32(o + 4, (a + ${vh} + ((((t + ${lS}) | 0) >>> 0) < (t >>> 0) ? 1 : 0)) | 0, true);`
-                : `t = v${i}.getInt32(o, true); a = 0; v${i}.setInt32(o, (t + ${lS}) | 0, true);`
+                ? `t = ${fV(i)}.getInt32(o, true); a = ${fV(i)}.getInt32(o + 4, true); ${fV(i)}.setInt32(o, (t + ${lS}) | 0, true); ${fV(i)}.setInt32(o + 4, (a + ${vh} + ((((t + ${lS}) | 0) >>> 0) < (t >>> 0) ? 1 : 0)) | 0, true);`
+                : `t = ${fV(i)}.getInt32(o, true); a = 0; ${fV(i)}.setInt32(o, (t + ${lS}) | 0, true);`
               : w8
-                ? `t = v${i}.getInt32(o, true); a = v${i}.getInt32(o + 4, true); v${i}.setInt32(o, ${opl('t')}, true); v${i}.setInt32(o + 4, ${oph('a')}, true);`
-                : `t = v${i}.getInt32(o, true); a = 0; v${i}.setInt32(o, ${opl('t')}, true);`;
+                ? `t = ${fV(i)}.getInt32(o, true); a = ${fV(i)}.getInt32(o + 4, true); ${fV(i)}.setInt32(o, ${opl('t')}, true); ${fV(i)}.setInt32(o + 4, ${oph('a')}, true);`
+                : `t = ${fV(i)}.getInt32(o, true); a = 0; ${fV(i)}.setInt32(o, ${opl('t')}, true);`;
           out.push(
-            `o = ((${lD} >>> 0) + ${off}) - lo${i};`,
-            `if (hi${i} === ${hD} && o >= 0 && o + ${w8 ? 8 : 4} <= sz${i}) { ${newv}${imm & 1 ? ` ${lS} = t; ${hS} = a;` : ''} }`,
+            `o = ((${lD} >>> 0) + ${off}) - ${fLo(i)};`,
+            `if (${fHi(i)} === ${hD} && o >= 0 && o + ${w8 ? 8 : 4} <= ${fSz(i)}) { ${newv}${imm & 1 ? ` ${lS} = t; ${hS} = a;` : ''} }`,
             `else {`,
             `L[0] = l0; H[0] = h0; L[${d}] = ${lD}; H[${d}] = ${hD}; L[${s}] = ${lS}; H[${s}] = ${hS};`,
             `env.insns = ${cnt}; ATOMIC(pd, mem, ${i}, L, H, ${code}, ${d}, ${s}, ${off}, ${imm});`,
@@ -586,20 +590,19 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
           return; // BPF_ST | BPF_NOSPEC: a barrier, nothing to do here
         }
         memSites.push(i);
-        if (size === 1) byteSites.add(i);
         const vl = cls === 0x02 ? `${imm}` : lS;
         const vh = cls === 0x02 ? `${imm >> 31}` : hS;
         const put =
           size === 8
-            ? `v${i}.setInt32(o, ${vl}, true); v${i}.setInt32(o + 4, ${vh}, true);`
+            ? `${fV(i)}.setInt32(o, ${vl}, true); ${fV(i)}.setInt32(o + 4, ${vh}, true);`
             : size === 4
-              ? `v${i}.setInt32(o, ${vl}, true);`
+              ? `${fV(i)}.setInt32(o, ${vl}, true);`
               : size === 2
-                ? `v${i}.setInt16(o, ${vl}, true);`
-                : `b${i}[o] = ${vl};`;
+                ? `${fV(i)}.setInt16(o, ${vl}, true);`
+                : `${fB(i)}[o] = ${vl};`;
         out.push(
           `a = (${lD} >>> 0) + ${off};`,
-          `if (hi${i} === ${hD} && (o = a - lo${i}) >= 0 && o + ${size} <= sz${i}) { ${put} }`,
+          `if (${fHi(i)} === ${hD} && (o = a - ${fLo(i)}) >= 0 && o + ${size} <= ${fSz(i)}) { ${put} }`,
           `else { env.insns = ${cnt}; ST(pd, mem, ${i}, ${hD}, a, ${size}, ${vl}, ${vh}); ${refill(i)} }`,
         );
         return;
@@ -680,7 +683,7 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
       out.push(next ? `pc = ${next[0]}; continue dispatch;` : INVALID);
     }
     const sites = [...new Set(memSites)];
-    const clear = sites.length ? `if (mem.epoch !== ep) { ep = mem.epoch; ${sites.map((k) => `sz${k}`).join(' = ')} = -1; }` : '';
+    const clear = sites.length ? `if (mem.epoch !== ep) { ep = mem.epoch; ${sites.map((k) => `r${k}`).join(' = ')} = NOREG; }` : '';
     const body = out.map((l) => (l === '/*CLEAR*/' ? clear : l)).join('\n');
     return `function ${name}(env, L, H, pd, regs${chunked ? ', st' : ''}) {
   const mem = env.mem, rc = pd.rc, limit = env.insn_limit;
@@ -690,7 +693,7 @@ export function bpf_prog_js_source(pd: Predecoded): string | null {
   let ep = mem.epoch;
   ${hasCalls ? `const fR = new Int32Array(${MAX_CALL_FRAMES}), fS = new Int32Array(${MAX_CALL_FRAMES * 10});` : ''}
   let c = null;
-  ${sites.map((k) => `let hi${k} = 0, lo${k} = 0, sz${k} = -1, ${byteSites.has(k) ? `b${k} = null` : `v${k} = null`}; c = rc[${k}]; if (${usable(k)}) { ${refillFrom(k)} }`).join('\n  ')}
+  ${sites.map((k) => `let r${k} = NOREG; c = rc[${k}]; if (${usable(k)}) { ${refillFrom(k)} }`).join('\n  ')}
   dispatch: for (;;) {
     switch (pc) {
 ${body}
@@ -704,6 +707,8 @@ ${body}
   const head = () => `
 const BLOCKS = ${blockPcs};
 ${[...new Set(lookupSites)].map((k) => `const ls${k} = LOOKUP_SITE();`).join('\n')}
+// The empty region cache: a Region's shape (memory.ts builds them with these fields in this order).
+const NOREG = { id: 0, kind: 'mem', name: '', hi: 0, lo: 0, size: -1, bytes: new Uint8Array(0), dv: new DataView(new ArrayBuffer(0)), readable: false, writable: false, object: undefined, access: undefined };
 const LIMIT = (env, limit, before, bi) => { const b = BLOCKS[bi]; env.insns = limit; return { ok: false, error: { kind: 'insn_limit', insn: b[limit - before], message: 'instruction limit of ' + limit + ' reached' }, insns: limit }; };
 const HELPER = (insn, id, cnt) => ({ ok: false, error: { kind: 'unknown_helper', insn, message: 'invalid func unknown#' + id }, insns: cnt });`;
   if (!chunked) {
