@@ -352,7 +352,61 @@ export function lookupProg(mapFd: number): BpfInsn[] {
   ];
 }
 
+/**
+ * OBJ_GET_INFO_BY_FD with one non-zero byte at `off` of an `info_len`-byte info buffer: the
+ * answer, and on success the byte read back there (the kernel copies min(info_len, sizeof) bytes).
+ */
+function infoByteProbe(c: ScenarioCtx, fd: number, info_len: number, off: number, expect: number): void {
+  const buf = new Uint8Array(info_len);
+  buf[off] = 0x5a;
+  const info = c.mem(buf);
+  const r = c.bpf(C.BPF_OBJ_GET_INFO_BY_FD, encodeAttr('BPF_OBJ_GET_INFO_BY_FD', { info: { bpf_fd: fd, info_len, info } }), { expect });
+  if (r === 0) c.read(info + BigInt(off), 1);
+}
+
 export const progScenarios: Scenario[] = [
+  {
+    // struct bpf_prog_info ends with attach_btf_id at 228 and 4 bytes of tail padding (sizeof 232):
+    // like map info, a non-zero padding byte is E2BIG; bytes of known fields are overwritten.
+    name: 'prog info: a non-zero byte in the tail padding after attach_btf_id (228..231) or past sizeof is E2BIG',
+    run: (c) => {
+      const fd = progLoad(c, OK, {}, 'fd');
+      for (const [len, off, want] of [
+        [232, 224, 0], // attach_btf_id: written back as 0
+        [232, 227, 0],
+        [232, 228, E2BIG],
+        [232, 231, E2BIG],
+        [240, 232, E2BIG], // bpf_check_uarg_tail_zero past sizeof(struct bpf_prog_info)
+        [240, 239, E2BIG],
+      ] as const) {
+        infoByteProbe(c, fd, len, off, want);
+      }
+    },
+  },
+  {
+    // struct bpf_link_info has no tail padding (its union ends at sizeof, 64): a cgroup link's
+    // bytes past its member (and the hole at 12..15) are copied back as they came in, and only
+    // bytes past sizeof are E2BIG.
+    name: 'link info: bytes past the cgroup member and the hole before the union are passed back; past sizeof (64) is E2BIG',
+    run: (c) => {
+      const cg = cgroupDir(c);
+      const p = skbProg(c, 1);
+      const link = linkCreate(c, p, cg.fd, EGRESS, 0, 'fd');
+      for (const [len, off, want] of [
+        [64, 12, 0],
+        [64, 15, 0],
+        [64, 27, 0], // cgroup.attach_type: written back
+        [64, 28, 0],
+        [64, 63, 0],
+        [72, 64, E2BIG],
+        [72, 71, E2BIG],
+      ] as const) {
+        infoByteProbe(c, link, len, off, want);
+      }
+      c.close(link);
+      cg.cleanup();
+    },
+  },
   {
     name: 'r0 = 0; exit loads at log_level 1 with only the summary line',
     run: (c) => {
