@@ -1,8 +1,20 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/.vitepress/dist/**', 'docs/.vitepress/cache/**', 'docs/api/**', '**/*.generated.ts'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'docs/.vitepress/dist/**',
+      'docs/.vitepress/cache/**',
+      'docs/.vitepress/.temp/**',
+      'docs/api/**',
+      'test-results/**',
+      '**/*.generated.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,5 +25,10 @@ export default tseslint.config(
       // Interpreter and JIT code uses bitwise tricks on purpose.
       'no-bitwise': 'off',
     },
+  },
+  {
+    // Plain Node scripts (build helpers, reports) run outside TypeScript.
+    files: ['scripts/**/*.{js,mjs,cjs}', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { ...globals.node } },
   },
 );

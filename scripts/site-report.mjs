@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, URL, window, document, performance, PerformanceObserver */
+/* global window, document */
 // site-report: the built site's size, and the landing page's JavaScript bytes and time to interactive
 // measured in headless chromium (npm run site:report; needs `npm run docs:build` first).
 //
