@@ -63,6 +63,7 @@ export function runExampleLoadPath(opts: LoadPathOptions = {}): LoadPathResult {
     return { ret: proc.bpf(cmd, at, attr.length), at };
   };
 
+  // #region load_path
   // User space: the map first (libbpf's bpf_object__create_maps), then the program.
   const mapFd = bpf(bpf_cmd.BPF_MAP_CREATE, encodeAttr('BPF_MAP_CREATE', exampleMapAttr)).ret;
   const insns = encodeInsns(exampleInsns(mapFd));
@@ -81,6 +82,7 @@ export function runExampleLoadPath(opts: LoadPathOptions = {}): LoadPathResult {
   const nul = logBytes.indexOf(0);
   const back = proc.mem.read(load.at, user.attr.length);
   const log_true_size = new DataView(back.buffer, back.byteOffset).getUint32(140, true);
+  // #endregion load_path
 
   let jited: string | null = null;
   let runtime: LoadPathResult['runtime'] = 'interpreter';
