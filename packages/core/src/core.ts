@@ -130,10 +130,10 @@ export function bpf_prog_free(prog: bpf_prog): void {
  * program, and the tag is meant to identify the program). The digest is `prog->digest`;
  * its first 8 bytes are the tag.
  * Works on `insnsi` before `resolve_pseudo_ldimm64` rewrites the fds (the verifier calls
- * it first thing there).
+ * it first thing there, on its own view of the program: anything with `insnsi` and `tag`).
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/core.c (bpf_prog_calc_tag)
  */
-export function bpf_prog_calc_tag(prog: bpf_prog): number {
+export function bpf_prog_calc_tag(prog: Pick<bpf_prog, 'insnsi' | 'tag'> & { digest?: Uint8Array }): number {
   const raw = prog.insnsi.map((i) => ({ ...i }));
   let was_ld_map = false;
   for (const dst of raw) {
@@ -151,8 +151,9 @@ export function bpf_prog_calc_tag(prog: bpf_prog): number {
       was_ld_map = false;
     }
   }
-  prog.digest = sha256(encodeInsns(raw));
-  prog.tag = prog.digest.slice(0, BPF_TAG_SIZE);
+  const digest = sha256(encodeInsns(raw));
+  prog.digest = digest;
+  prog.tag = digest.slice(0, BPF_TAG_SIZE);
   return 0;
 }
 // #endregion calc-tag

@@ -48,5 +48,4 @@ export {
 export { bpf_obj_get_info_by_fd, bpf_map_get_info_by_fd, info_by_fd, BPF_MAP_INFO_SIZE, type InfoByFd } from './info.js';
 export { bpf_obj_pin_user, bpf_obj_get_user } from './obj.js';
 export { bpf_check_uarg_tail_zero } from './uarg.js';
-export { sha256 } from './sha256.js';
 export * from './programs.js';

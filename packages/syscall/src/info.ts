@@ -18,7 +18,7 @@ import { attrField, bpf_map_type, sizeofStruct, uapiStruct } from '@bpf-internal
 import { fileMap } from './map_cmds.js';
 import type { Process } from './process.js';
 import { bpf_check_uarg_tail_zero } from './uarg.js';
-import { sha256 } from './sha256.js';
+import { sha256 } from '@bpf-internals/core';
 
 const EPERM = -1;
 const EFAULT = -14;

@@ -3,7 +3,6 @@ import { bpf_cmd, bpf_map_type, encodeAttr } from '@bpf-internals/uapi';
 import { createKernel } from './kernel.js';
 import { BPF_ATTR_SIZE } from './syscall.js';
 import { __bpf_map_get, bpf_get_file_flag, bpf_map_copy_value, bpf_obj_name_cpy, isalnum } from './map_cmds.js';
-import { sha256 } from './sha256.js';
 
 const EINVAL = -22;
 const name = (...b: number[]) => {
@@ -43,17 +42,6 @@ describe('bpf_get_file_flag', () => {
     [(1 << 3) | (1 << 4), EINVAL],
   ])('flags %i give %i', (flags, want) => {
     expect(bpf_get_file_flag(flags)).toBe(want);
-  });
-});
-
-describe('sha256 (FIPS 180-4 test vectors)', () => {
-  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  it.each([
-    ['', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
-    ['abc', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],
-    ['abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq', '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1'],
-  ])('sha256(%j)', (s, want) => {
-    expect(hex(sha256(new TextEncoder().encode(s)))).toBe(want);
   });
 });
 

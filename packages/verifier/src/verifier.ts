@@ -423,7 +423,7 @@ export function process_fd_array(env: bpf_verifier_env, fd_array_cnt: number): n
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c (resolve_pseudo_ldimm64)
  */
 export function resolve_pseudo_ldimm64(env: bpf_verifier_env): number {
-  env.prog.tag = bpf_prog_calc_tag(env.prog.insnsi);
+  bpf_prog_calc_tag(env.prog);
   const user = env.ctx.user;
   return core_resolve_pseudo_ldimm64(env.prog.insnsi, {
     mem: env.mem,
