@@ -347,6 +347,19 @@ describe('helpers', () => {
     expect(runProgram(bpf_asm(src(0)), new Uint8Array(0), { maps: { 1: pa } })).toMatchObject({ ok: true, r0: 5n });
     expect(runProgram(bpf_asm(src(7)), new Uint8Array(0), { maps: { 1: pa } })).toMatchObject({ ok: true, r0: 5n });
   });
+  it.each([
+    ['an empty slot', 0],
+    ['an index past max_entries', 7],
+  ])('a tail call that fails on %s leaves r0 as it was (JMP_TAIL_CALL goes on)', (_why, idx) => {
+    const pa = mk(bpf_map_type.BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2);
+    const src = `
+      r0 = 1234
+      r2 = map_fd(1)
+      r3 = ${idx}
+      call bpf_tail_call#12
+      exit`;
+    expect(runProgram(bpf_asm(src), new Uint8Array(0), { maps: { 1: pa } })).toMatchObject({ ok: true, r0: 1234n });
+  });
   it('a chain of tail calls stops after MAX_TAIL_CALL_CNT (33)', () => {
     const pa = mk(bpf_map_type.BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 1);
     // The program counts itself in mem[0] and tail-calls itself.

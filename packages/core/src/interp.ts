@@ -1326,23 +1326,15 @@ function run(
       }
       // #endregion call
       case 0xf5: {
-        // bpf_tail_call(ctx, prog_array, index): on success, never returns.
+        // bpf_tail_call(ctx, prog_array, index): on success, never returns. On failure the
+        // kernel's JMP_TAIL_CALL just goes on with the next instruction, registers untouched
+        // (bpf_tail_call_proto returns void, so the verifier never lets r0 be read here).
         const map = mem.objectAtHL(H[2]!, L[2]!) as BpfMap | undefined;
         const index = L[3]! >>> 0;
-        L[0] = 0;
-        H[0] = 0;
-        if (!map || index >= map.max_entries || env.tail_call_cnt >= MAX_TAIL_CALL_CNT) {
-          L[0] = -22;
-          H[0] = -1;
-          break;
-        }
+        if (!map || index >= map.max_entries || env.tail_call_cnt >= MAX_TAIL_CALL_CNT) break;
         env.tail_call_cnt++;
         const next = prog_array_get(map, index);
-        if (!next) {
-          L[0] = -2;
-          H[0] = -1;
-          break;
-        }
+        if (!next) break;
         const np = predecodeProg(next, mem);
         if ('message' in np) {
           env.insns = n;
