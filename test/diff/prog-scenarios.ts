@@ -366,6 +366,21 @@ function infoByteProbe(c: ScenarioCtx, fd: number, info_len: number, off: number
 
 export const progScenarios: Scenario[] = [
   {
+    // bpf_prog_detach sends every cgroup program type to cgroup_bpf_prog_detach, LSM included
+    // (BPF_LSM_CGROUP): the cgroup fd is looked up (EBADF), then the attached program (ENOENT).
+    name: 'detach: BPF_LSM_CGROUP goes to the cgroup detach like the other cgroup types (bad fd EBADF, nothing attached ENOENT)',
+    run: (c) => {
+      const cg = cgroupDir(c);
+      for (const at of [AT.BPF_LSM_CGROUP, AT.BPF_CGROUP_SYSCTL, AT.BPF_CGROUP_INET_EGRESS]) {
+        attach(c, C.BPF_PROG_DETACH, 999_999, 0, at, 0, {}, EBADF);
+        attach(c, C.BPF_PROG_DETACH, cg.fd, 0, at, 0, {}, -2 /* ENOENT */);
+        // the query of an LSM hook is refused (EINVAL on 6.18); the others answer an empty list
+        query(c, cg.fd, at, 8, 0, at === AT.BPF_LSM_CGROUP ? EINVAL : 0);
+      }
+      cg.cleanup();
+    },
+  },
+  {
     // struct bpf_prog_info ends with attach_btf_id at 228 and 4 bytes of tail padding (sizeof 232):
     // like map info, a non-zero padding byte is E2BIG; bytes of known fields are overwritten.
     name: 'prog info: a non-zero byte in the tail padding after attach_btf_id (228..231) or past sizeof is E2BIG',

@@ -141,15 +141,10 @@ export function bpf_prog_detach(proc: Process, attr: Uint8Array): number {
   } else if (flags || dv.getUint32(O.relative_fd, true) || dv.getBigUint64(O.expected_revision, true)) {
     return EINVAL;
   }
+  // The cgroup program types (LSM too: BPF_LSM_CGROUP detaches from a cgroup) are one list,
+  // is_cgroup_prog_type's, as the kernel's detach switch lists the same eight.
+  if (is_cgroup_prog_type(ptype, 0, false)) return cgroup_bpf_prog_detach(proc, attr, ptype);
   switch (ptype) {
-    case PT.BPF_PROG_TYPE_CGROUP_DEVICE:
-    case PT.BPF_PROG_TYPE_CGROUP_SKB:
-    case PT.BPF_PROG_TYPE_CGROUP_SOCK:
-    case PT.BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
-    case PT.BPF_PROG_TYPE_CGROUP_SOCKOPT:
-    case PT.BPF_PROG_TYPE_CGROUP_SYSCTL:
-    case PT.BPF_PROG_TYPE_SOCK_OPS:
-      return cgroup_bpf_prog_detach(proc, attr, ptype);
     case PT.BPF_PROG_TYPE_SK_MSG:
     case PT.BPF_PROG_TYPE_SK_SKB:
       return sock_map_target(proc, attr);

@@ -32,7 +32,7 @@ import {
 } from './link.js';
 import type { Process } from './process.js';
 import { bpf_prog_get, bpf_prog_put } from './prog.js';
-import { attach_type_to_prog_type } from './attach_types.js';
+import { attach_type_to_prog_type, is_cgroup_prog_type } from './attach_types.js';
 
 const EPERM = -1;
 const ENOENT = -2;
@@ -251,11 +251,14 @@ function update_effective_progs(cgrp: cgroup, atype: number): void {
   walk(cgrp);
 }
 
-/** `to_cgroup_bpf_attach_type`: -EINVAL for attach types that are not cgroup hooks. */
+/**
+ * `to_cgroup_bpf_attach_type`: -EINVAL for attach types that are not cgroup hooks; the hooks are
+ * the attach types of the cgroup program types (`is_cgroup_prog_type`, BPF_LSM_CGROUP included:
+ * with no program attached it finds a free LSM slot, so a detach there is -ENOENT as on 6.18).
+ * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/cgroup.c (to_cgroup_bpf_attach_type)
+ */
 function to_cgroup_bpf_attach_type(type: number): number {
-  const ptype = attach_type_to_prog_type(type);
-  const cg = [8, 9, 18, 13, 15, 23, 25] as number[]; // CGROUP_SKB, SOCK, SOCK_ADDR, SOCK_OPS, DEVICE, SYSCTL, SOCKOPT
-  return cg.includes(ptype) ? type : EINVAL;
+  return is_cgroup_prog_type(attach_type_to_prog_type(type), type, true) ? type : EINVAL;
 }
 
 /**

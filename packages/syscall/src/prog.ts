@@ -45,6 +45,7 @@ import { info_by_fd } from './info.js';
 import { bpf_prog_get_info_by_fd } from './prog_info.js';
 import type { Kernel, KernelObject } from './kernel.js';
 import { __bpf_map_get, bpf_obj_name_cpy, bpf_token_capable } from './map_cmds.js';
+import { attach_type_to_prog_type } from './attach_types.js';
 import { kernel_run_env } from './runtime.js';
 import { CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, type Process } from './process.js';
 import { trace_step } from './trace.js';
@@ -303,34 +304,14 @@ export function bpf_prog_load_check_attach(
   if (has_dst_prog && prog_type !== PT.BPF_PROG_TYPE_TRACING && prog_type !== PT.BPF_PROG_TYPE_EXT) return EINVAL;
   const oneOf = (...types: number[]): number => (types.includes(expected_attach_type) ? 0 : EINVAL);
   switch (prog_type) {
+    // The kernel lists, per type, the same attach types attach_type_to_prog_type maps to it:
+    // one table here (attach_types.ts), so a load and an attach cannot disagree.
     case PT.BPF_PROG_TYPE_CGROUP_SOCK:
-      return oneOf(AT.BPF_CGROUP_INET_SOCK_CREATE, AT.BPF_CGROUP_INET_SOCK_RELEASE, AT.BPF_CGROUP_INET4_POST_BIND, AT.BPF_CGROUP_INET6_POST_BIND);
     case PT.BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
-      return oneOf(
-        AT.BPF_CGROUP_INET4_BIND,
-        AT.BPF_CGROUP_INET6_BIND,
-        AT.BPF_CGROUP_INET4_CONNECT,
-        AT.BPF_CGROUP_INET6_CONNECT,
-        AT.BPF_CGROUP_UNIX_CONNECT,
-        AT.BPF_CGROUP_INET4_GETPEERNAME,
-        AT.BPF_CGROUP_INET6_GETPEERNAME,
-        AT.BPF_CGROUP_UNIX_GETPEERNAME,
-        AT.BPF_CGROUP_INET4_GETSOCKNAME,
-        AT.BPF_CGROUP_INET6_GETSOCKNAME,
-        AT.BPF_CGROUP_UNIX_GETSOCKNAME,
-        AT.BPF_CGROUP_UDP4_SENDMSG,
-        AT.BPF_CGROUP_UDP6_SENDMSG,
-        AT.BPF_CGROUP_UNIX_SENDMSG,
-        AT.BPF_CGROUP_UDP4_RECVMSG,
-        AT.BPF_CGROUP_UDP6_RECVMSG,
-        AT.BPF_CGROUP_UNIX_RECVMSG,
-      );
     case PT.BPF_PROG_TYPE_CGROUP_SKB:
-      return oneOf(AT.BPF_CGROUP_INET_INGRESS, AT.BPF_CGROUP_INET_EGRESS);
     case PT.BPF_PROG_TYPE_CGROUP_SOCKOPT:
-      return oneOf(AT.BPF_CGROUP_SETSOCKOPT, AT.BPF_CGROUP_GETSOCKOPT);
     case PT.BPF_PROG_TYPE_SK_LOOKUP:
-      return oneOf(AT.BPF_SK_LOOKUP);
+      return attach_type_to_prog_type(expected_attach_type) === prog_type ? 0 : EINVAL;
     case PT.BPF_PROG_TYPE_SK_REUSEPORT:
       return oneOf(AT.BPF_SK_REUSEPORT_SELECT, AT.BPF_SK_REUSEPORT_SELECT_OR_MIGRATE);
     case PT.BPF_PROG_TYPE_NETFILTER:
