@@ -25,14 +25,12 @@ import {
   BPF_F_ALLOW_OVERRIDE,
   BPF_F_BEFORE,
   BPF_F_ID,
-  BPF_F_LINK,
+  BPF_F_LINK_ATTACH as BPF_F_LINK,
   BPF_F_PREORDER,
   BPF_F_QUERY_EFFECTIVE,
   BPF_F_REPLACE,
-  cgroup_bpf_prog_attach,
-  cgroup_bpf_prog_detach,
-  cgroup_bpf_prog_query,
-} from './cgroup.js';
+} from '@bpf-internals/uapi';
+import { cgroup_bpf_prog_attach, cgroup_bpf_prog_detach, cgroup_bpf_prog_query } from './cgroup.js';
 import { trace_step } from './trace.js';
 
 const EPERM = -1;

@@ -18,7 +18,19 @@
  * @module
  */
 import type { bpf_prog } from '@bpf-internals/core';
-import { attrField, bpf_link_type } from '@bpf-internals/uapi';
+import {
+  BPF_F_AFTER,
+  BPF_F_ALLOW_MULTI,
+  BPF_F_ALLOW_OVERRIDE,
+  BPF_F_BEFORE,
+  BPF_F_ID,
+  BPF_F_LINK_ATTACH as BPF_F_LINK,
+  BPF_F_PREORDER,
+  BPF_F_QUERY_EFFECTIVE,
+  BPF_F_REPLACE,
+  attrField,
+  bpf_link_type,
+} from '@bpf-internals/uapi';
 import type { Inode } from './inode.js';
 import type { Kernel } from './kernel.js';
 import {
@@ -44,15 +56,6 @@ const ENOSPC = -28;
 const ENOLINK = -67;
 const ESTALE = -116;
 
-export const BPF_F_ALLOW_OVERRIDE = 1 << 0;
-export const BPF_F_ALLOW_MULTI = 1 << 1;
-export const BPF_F_REPLACE = 1 << 2;
-export const BPF_F_BEFORE = 1 << 3;
-export const BPF_F_AFTER = 1 << 4;
-export const BPF_F_ID = 1 << 5;
-export const BPF_F_PREORDER = 1 << 6;
-export const BPF_F_LINK = 1 << 13;
-export const BPF_F_QUERY_EFFECTIVE = 1 << 0;
 /** `BPF_CGROUP_MAX_PROGS`. */
 export const BPF_CGROUP_MAX_PROGS = 64;
 

@@ -161,6 +161,7 @@ export const BPF_F_REPLACE = 1 << 2;
 export const BPF_F_BEFORE = 1 << 3;
 export const BPF_F_AFTER = 1 << 4;
 export const BPF_F_ID = 1 << 5;
+export const BPF_F_PREORDER = 1 << 6;
 export const BPF_F_LINK_ATTACH = 1 << 13; // BPF_F_LINK in the attach namespace
 export const BPF_F_QUERY_EFFECTIVE = 1 << 0;
 
