@@ -17,7 +17,7 @@ import type { BpfMap } from '@bpf-internals/maps';
 import { attrField, bpf_map_type, sizeofStruct, uapiStruct } from '@bpf-internals/uapi';
 import { fileMap } from './map_cmds.js';
 import type { Process } from './process.js';
-import { bpf_check_uarg_tail_zero } from './uarg.js';
+import { info_copy_in, info_copy_out } from './uarg.js';
 import { sha256 } from '@bpf-internals/core';
 
 const EPERM = -1;
@@ -94,20 +94,11 @@ const M = (() => {
  */
 // #region bpf_map_get_info_by_fd
 export function bpf_map_get_info_by_fd(proc: Process, map: BpfMap, attr: Uint8Array, uattr: bigint): number {
-  const dv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
-  const uinfo = dv.getBigUint64(I.info, true);
-  let info_len = dv.getUint32(I.info_len, true);
-
   // The live 6.18 kernel refuses a non-zero byte from the end of `hash_size` on (the struct's 4
   // bytes of tail padding included: E2BIG), though it copies out sizeof(struct bpf_map_info).
-  const err = bpf_check_uarg_tail_zero(proc.mem, uinfo, BPF_MAP_INFO_KNOWN, info_len);
-  if (err) return err;
-  info_len = Math.min(BPF_MAP_INFO_SIZE, info_len);
-
-  const info = new Uint8Array(BPF_MAP_INFO_SIZE);
-  const got = proc.mem.copy_from_user(uinfo, info_len);
-  if (typeof got === 'number') return EFAULT;
-  info.set(got);
+  const c = info_copy_in(proc.mem, attr, BPF_MAP_INFO_KNOWN, BPF_MAP_INFO_SIZE);
+  if (typeof c === 'number') return c;
+  const info = c.info;
   const iv = new DataView(info.buffer);
 
   iv.setUint32(M.type, map.map_type, true);
@@ -136,10 +127,7 @@ export function bpf_map_get_info_by_fd(proc: Process, map: BpfMap, attr: Uint8Ar
     return EINVAL;
   }
 
-  if (proc.mem.copy_to_user(uinfo, info.subarray(0, info_len)) || proc.mem.put_user_u32(uattr + BigInt(I.info_len), info_len)) {
-    return EFAULT;
-  }
-  return 0;
+  return info_copy_out(proc.mem, uattr, c);
 }
 // #endregion bpf_map_get_info_by_fd
 

@@ -26,13 +26,12 @@ import { info_by_fd } from './info.js';
 import type { Kernel, KernelObject } from './kernel.js';
 import type { Process } from './process.js';
 import { bpf_prog_get, bpf_prog_inc, bpf_prog_put } from './prog.js';
-import { bpf_check_uarg_tail_zero } from './uarg.js';
+import { info_copy_in, info_copy_out } from './uarg.js';
 import { bpf_prog_attach_check_attach_type } from './attach_types.js';
 import { cgroup_bpf_link_attach } from './cgroup.js';
 import { bpf_xdp_link_attach } from './net.js';
 
 const EBADF = -9;
-const EFAULT = -14;
 const EINVAL = -22;
 const EOPNOTSUPP = -95;
 const EAFNOSUPPORT = -97;
@@ -275,24 +274,15 @@ export const BPF_LINK_INFO_SIZE = LI.size;
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_link_get_info_by_fd)
  */
 export function bpf_link_get_info_by_fd(proc: Process, link: bpf_link, attr: Uint8Array, uattr: bigint): number {
-  const adv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
-  const uinfo = adv.getBigUint64(8, true);
-  let info_len = adv.getUint32(4, true);
-  const err = bpf_check_uarg_tail_zero(proc.mem, uinfo, BPF_LINK_INFO_SIZE, info_len);
-  if (err) return err;
-  info_len = Math.min(BPF_LINK_INFO_SIZE, info_len);
-  const info = new Uint8Array(BPF_LINK_INFO_SIZE);
-  const got = proc.mem.copy_from_user(uinfo, info_len);
-  if (typeof got === 'number') return EFAULT;
-  info.set(got);
-  const v = new DataView(info.buffer);
+  // struct bpf_link_info has no tail padding: the tail check starts at sizeof.
+  const c = info_copy_in(proc.mem, attr, BPF_LINK_INFO_SIZE, BPF_LINK_INFO_SIZE);
+  if (typeof c === 'number') return c;
+  const v = new DataView(c.info.buffer);
   v.setUint32(0, link.type, true);
   v.setUint32(4, link.id, true);
   v.setUint32(8, link.prog ? link.prog.aux.id : 0, true);
   link.ops.fill_link_info?.(link, v);
-  if (proc.mem.copy_to_user(uinfo, info.subarray(0, info_len)) !== 0) return EFAULT;
-  if (proc.mem.put_user_u32(uattr + 4n, info_len) !== 0) return EFAULT;
-  return 0;
+  return info_copy_out(proc.mem, uattr, c);
 }
 // #endregion bpf_link_get_info_by_fd
 

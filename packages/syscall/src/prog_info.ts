@@ -21,7 +21,7 @@ import { kernel_run_env } from './runtime.js';
 import { BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, uapiStruct } from '@bpf-internals/uapi';
 import { bpf_map_from_imm } from '@bpf-internals/verifier';
 import { CAP_BPF, CAP_SYS_ADMIN, type Process } from './process.js';
-import { bpf_check_uarg_tail_zero } from './uarg.js';
+import { info_copy_in, info_copy_out } from './uarg.js';
 
 const EFAULT = -14;
 const EINVAL = -22;
@@ -43,8 +43,6 @@ function bpf_func_addr(prog: bpf_prog): bigint {
   return 0xffffffffc0000000n + (BigInt(prog.aux.id >>> 0) << 16n);
 }
 
-/** Offset of `attr->info.info_len` in union bpf_attr. */
-const ATTR_INFO_LEN = 4;
 
 // #region bpf_insn_prepare_dump
 /**
@@ -90,19 +88,11 @@ export function bpf_insn_prepare_dump(mem: BpfMemory, prog: bpf_prog, dump_raw_o
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_prog_get_info_by_fd)
  */
 export function bpf_prog_get_info_by_fd(proc: Process, prog: bpf_prog, attr: Uint8Array, uattr: bigint): number {
-  const adv = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
-  const uinfo = adv.getBigUint64(8, true);
-  let info_len = adv.getUint32(4, true);
   const mem = proc.mem;
-
-  let err = bpf_check_uarg_tail_zero(proc.mem, uinfo, BPF_PROG_INFO_KNOWN, info_len);
-  if (err) return err;
-  info_len = Math.min(BPF_PROG_INFO_SIZE, info_len);
-
-  const info = new Uint8Array(BPF_PROG_INFO_SIZE);
-  const got = mem.copy_from_user(uinfo, info_len);
-  if (typeof got === 'number') return EFAULT;
-  info.set(got);
+  // A non-zero byte in the tail padding after attach_btf_id is E2BIG on the live 6.18 kernel.
+  const c = info_copy_in(mem, attr, BPF_PROG_INFO_KNOWN, BPF_PROG_INFO_SIZE);
+  if (typeof c === 'number') return c;
+  const info = c.info;
   const v = new DataView(info.buffer);
   const u32 = (p: string): number => v.getUint32(off(p), true);
   const u64 = (p: string): bigint => v.getBigUint64(off(p), true);
@@ -202,9 +192,6 @@ export function bpf_prog_get_info_by_fd(proc: Process, prog: bpf_prog, attr: Uin
     if (ulen && !put(u64('prog_tags'), prog.tag.subarray(0, 8))) return EFAULT;
   }
 
-  if (!put(uinfo, info.subarray(0, info_len))) return EFAULT;
-  if (!put(uattr + BigInt(ATTR_INFO_LEN), le32(info_len))) return EFAULT;
-  err = 0;
-  return err;
+  return info_copy_out(mem, uattr, c);
 }
 // #endregion bpf_prog_get_info_by_fd
