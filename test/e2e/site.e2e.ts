@@ -63,7 +63,9 @@ describe.skipIf(!browser)('the site in headless chromium', () => {
     await shot(page, 'index');
     await page.click('[data-testid="load-path"] a[data-chapter="verifier"]');
     await page.waitForURL(/\/verifier$/);
-    expect(await page.textContent('h1')).toContain('verifier');
+    // The router changes the URL before the new page renders: wait for its heading.
+    await page.locator('h1', { hasText: 'verifier' }).first().waitFor({ timeout: 10_000 });
+    expect(await page.locator('h1').first().textContent()).toContain('verifier');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -142,6 +144,25 @@ describe.skipIf(!browser)('the site in headless chromium', () => {
     await expect.poll(() => page.inputValue('[data-testid="live-attr-encoder"] [data-field="max_entries"] input')).toBe('4096');
     expect(await page.locator('[data-testid="live-attr-encoder"] [data-byte="13"]').textContent()).toBe('10');
     await enc.screenshot({ path: join(ARTIFACTS, 'live-attr-encoder.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the program editor runs the default program once after loading it and shows r0-r10 after each executed instruction', async () => {
+    const { page, errors } = await visit('/prog-load');
+    const pl = page.locator('[data-testid="live-prog-load"]').first();
+    await pl.scrollIntoViewIfNeeded();
+    await pl.locator('[data-testid="run"]').click();
+    const rows = pl.locator('[data-testid="reg-table"] tbody tr');
+    await rows.first().waitFor({ timeout: 15_000 });
+    // The default program is "r0 = 0; exit": two executed instructions, r0 = 0x0 after the first.
+    expect(await rows.count()).toBeGreaterThanOrEqual(1);
+    expect(await rows.first().locator('td').nth(2).textContent()).toContain('r0 = 0');
+    expect(await rows.first().locator('td').nth(3).textContent()).toBe('0x0');
+    expect(await pl.locator('[data-testid="reg-table"] thead th').allTextContents()).toEqual(
+      expect.arrayContaining(['r0', 'r1', 'r10']),
+    );
+    await pl.screenshot({ path: join(ARTIFACTS, 'live-prog-load-registers.png') });
     expect(errors).toEqual([]);
     await page.close();
   });
