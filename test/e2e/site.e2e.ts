@@ -157,8 +157,8 @@ describe.skipIf(!browser)('the site in headless chromium', () => {
     await rows.first().waitFor({ timeout: 15_000 });
     // The default program is "r0 = 0; exit": two executed instructions, r0 = 0x0 after the first.
     expect(await rows.count()).toBeGreaterThanOrEqual(1);
-    expect(await rows.first().locator('td').nth(2).textContent()).toContain('r0 = 0');
-    expect(await rows.first().locator('td').nth(3).textContent()).toBe('0x0');
+    expect(await rows.first().locator('td').nth(1).textContent()).toBe('0: (b7) r0 = 0');
+    expect(await rows.first().locator('td').nth(2).textContent()).toBe('0x0');
     expect(await pl.locator('[data-testid="reg-table"] thead th').allTextContents()).toEqual(
       expect.arrayContaining(['r0', 'r1', 'r10']),
     );
