@@ -209,4 +209,4 @@ describe.skipIf(!present)('bpf_conformance suite', () => {
   });
 });
 
-it.skipIf(present)('bpf_conformance suite not found (set BPF_CONFORMANCE_TESTS to its tests/ directory): skipped', () => {});
+if (!present) it.skip('bpf_conformance suite not found (set BPF_CONFORMANCE_TESTS to its tests/ directory): skipped', () => {});

@@ -122,4 +122,4 @@ describe.skipIf(!hasQemu)('images run natively under qemu-riscv64 with the hart\
 });
 
 const missing = [hasObjdump ? '' : objdumpVersion ? `${OBJDUMP} 2.40 (found ${objdumpVersion})` : OBJDUMP, hasQemu ? '' : QEMU].filter(Boolean).join(' and ');
-it.skipIf(!missing)(`skipped: ${missing || 'nothing'} not installed (npm run setup:tools installs binutils-riscv64-linux-gnu and qemu-user)`, () => {});
+if (missing) it.skip(`skipped: ${missing || 'nothing'} not installed (npm run setup:tools installs binutils-riscv64-linux-gnu and qemu-user)`, () => {});

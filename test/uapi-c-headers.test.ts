@@ -154,4 +154,4 @@ describe.skipIf(!!skip).each(found)('layouts and constants against $name', (h) =
   });
 });
 
-it.skipIf(!skip)(`C header checks skipped: ${skip}`, () => {});
+if (skip) it.skip(`C header checks skipped: ${skip}`, () => {});

@@ -36,4 +36,4 @@ describe.skipIf(!btf)(`re-extracting ${VMLINUX} (Linux ${release()})`, () => {
   });
 });
 
-it.skipIf(!!btf)(`BTF extract check skipped: ${reason}`, () => {});
+if (!btf) it.skip(`BTF extract check skipped: ${reason}`, () => {});
