@@ -1,5 +1,5 @@
 /**
- * Differential tests of the program side (syscall part B): every scenario of
+ * Differential tests of the program side: every scenario of
  * test/diff/prog-scenarios.ts runs on the model and, where the host has a usable bpf(), on the
  * host's kernel; each step's answer must be the kernel's (`expect`), nothing may leak, and on a
  * 6.18 host every observation must agree.

@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { bpf_cmd, encodeAttr } from '@bpf-internals/uapi';
 import { createKernel } from '@bpf-internals/syscall';
 import { hostBpf, skipReason, type BpfProcess } from './host/bpf.js';
-// programs.js is not yet re-exported by the package index (engineer A's file): same module by path.
 import { SO_ATTACH_BPF, SOL_SOCKET, sys_bind, sys_recv, sys_sendto, sys_setsockopt, sys_socket } from '@bpf-internals/syscall';
 
 const { host } = hostBpf();

@@ -1,5 +1,5 @@
 /**
- * Program scenarios for the differential runner (syscall part B): BPF_PROG_LOAD good and bad, the
+ * Program scenarios for the differential runner: BPF_PROG_LOAD good and bad, the
  * verifier log rules of kernel/bpf/log.c, the structural verifier passes, and program info.
  * Each step carries the kernel's answer (`expect`); the runner also compares every return value
  * and every byte read back between the model and the host's 6.18 kernel.
@@ -34,7 +34,6 @@ import { rmdirSync } from 'node:fs';
 import { exampleInsns, exampleMapAttr, examplePacket, exampleProg } from '@bpf-internals/loader';
 import type { Scenario, ScenarioCtx } from './runner.js';
 import type { Process } from '@bpf-internals/syscall';
-// programs.js is not yet re-exported by the package index (engineer A's file): same module by path.
 import { cgroup_mount } from '@bpf-internals/syscall';
 import { BAD_FD as BAD_PROG_FD, E2BIG, EBADF, EFAULT, EINVAL, ENOSPC, ENOTSUPP, lookup, readU32, u32 } from './helpers.js';
 

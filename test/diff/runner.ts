@@ -16,7 +16,7 @@
  * Every fd a run opened is closed at the end on both sides; on the model the
  * kernel must then hold no object (no leaked reference).
  *
- * Program scenarios (syscall part B) use the same runner: export a
+ * Program scenarios use the same runner: export a
  * `Scenario[]` from test/diff/prog-scenarios.ts and run it with `runScenario`
  * in a test of your own (see test/syscall-diff.test.ts).
  */

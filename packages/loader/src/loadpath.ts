@@ -15,7 +15,7 @@
  */
 import { bpf_prog_get, bpf_prog_put, collectTrace, createKernel, formatTrace, type TraceEvent } from '@bpf-internals/syscall';
 import { dumpJited } from '@bpf-internals/jit-riscv';
-import { bpf_cmd, encodeAttr, encodeInsns, errnoName } from '@bpf-internals/uapi';
+import { bpf_cmd, encodeAttr, encodeInsns, errnoName, getAttrField } from '@bpf-internals/uapi';
 import { exampleInsns, exampleMapAttr, exampleProg, examplePacket } from './example.js';
 import { formatProgLoadTrace, traceExampleProgLoad, type FormatOptions, type ProgLoadTrace } from './trace.js';
 
@@ -81,7 +81,7 @@ export function runExampleLoadPath(opts: LoadPathOptions = {}): LoadPathResult {
   const logBytes = proc.mem.read(at.log_buf, LOG_SIZE);
   const nul = logBytes.indexOf(0);
   const back = proc.mem.read(load.at, user.attr.length);
-  const log_true_size = new DataView(back.buffer, back.byteOffset).getUint32(140, true);
+  const log_true_size = getAttrField('BPF_PROG_LOAD', back, 'log_true_size') as number;
   // #endregion load_path
 
   let jited: string | null = null;
@@ -101,8 +101,8 @@ export function runExampleLoadPath(opts: LoadPathOptions = {}): LoadPathResult {
         bpf_cmd.BPF_PROG_TEST_RUN,
         encodeAttr('BPF_PROG_TEST_RUN', { test: { prog_fd: load.ret, data_in: put(pkt), data_size_in: pkt.length, repeat: 1 } }),
       );
-      const out = proc.mem.read(r.at, 168);
-      runs.push({ proto, ret: r.ret, retval: new DataView(out.buffer, out.byteOffset).getUint32(4, true) });
+      const retval = getAttrField('BPF_PROG_TEST_RUN', proc.mem.read(r.at, user.attr.length), 'test.retval') as number;
+      runs.push({ proto, ret: r.ret, retval });
     }
     const key = proc.mem.alloc(4);
     const value = proc.mem.alloc(8);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BPF_EXIT_INSN, BPF_LD_MAP_FD, BPF_MOV64_IMM, bpf_cmd, encodeAttr, encodeInsns, type BpfInsn } from '@bpf-internals/uapi';
+import { BPF_EXIT_INSN, BPF_MOV64_IMM, bpf_cmd, encodeAttr, encodeInsns, type BpfInsn } from '@bpf-internals/uapi';
 import { createKernel } from './kernel.js';
-import { collectTrace, formatTrace, traceProgLoad } from './programs.js';
+import { collectTrace, formatTrace } from './programs.js';
 
 
 function load(insns: BpfInsn[], extra: Record<string, unknown> = {}) {
@@ -50,21 +50,5 @@ describe('bpf_prog_load', () => {
   it('formatTrace indents by depth and links each step at v6.18', () => {
     const text = formatTrace([{ fn: 'bpf_check', file: 'kernel/bpf/verifier.c', depth: 2, detail: 'x', ret: -22 }]);
     expect(text).toBe('    bpf_check()  x  = -22 (EINVAL)\n      ↳ https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/verifier.c\n');
-  });
-});
-
-describe('traceProgLoad (what npm start prints)', () => {
-  it('loads a program with a map on a fresh kernel and returns the trace, the log and the fd', () => {
-    const r = traceProgLoad({
-      maps: [{ map_type: 2, key_size: 4, value_size: 8, max_entries: 4 }],
-      insns: ([fd]) => [...BPF_LD_MAP_FD(1, fd!), BPF_MOV64_IMM(0, 0), BPF_EXIT_INSN()],
-      prog_type: 1,
-      prog_name: 'traced',
-    });
-    expect(r.ret).toBe(4); // fd 3 is the map
-    expect(r.log).toBe('processed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n');
-    expect(r.log_true_size).toBe(r.log.length + 1);
-    expect(r.events[0]).toMatchObject({ fn: '__sys_bpf', depth: 0 });
-    expect(r.text).toContain('resolve_pseudo_ldimm64()  1 map(s) used  = 0');
   });
 });

@@ -5,7 +5,7 @@
  * Mirrors kernel/bpf/syscall.c at v6.18:
  * https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c
  *
- * How syscall.ts (engineer A's dispatcher) calls in, with `attr` the kernel's zero-extended copy
+ * How syscall.ts (the dispatcher) calls in, with `attr` the kernel's zero-extended copy
  * of the user's union bpf_attr (BPF_ATTR_SIZE bytes) and `uattr`/`size` the user's address/size:
  *   case BPF_PROG_LOAD: return bpf_prog_load(proc, attr, uattr, size);
  *

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { bpf_cmd, encodeAttr } from '@bpf-internals/uapi';
 import { createKernel } from './kernel.js';
 
-/** The program commands (syscall part B). */
+/** The program commands. */
 const CMDS = [
   bpf_cmd.BPF_PROG_LOAD,
   bpf_cmd.BPF_PROG_TEST_RUN,

@@ -251,7 +251,7 @@ function bpf_prog_get_fd_by_id(proc: Process, attr: Uint8Array): number {
 
 /**
  * `bpf_link_get_fd_by_id`: a new fd for a live link id, through the link's own
- * file operations (syscall part B's link.ts puts links with their `fops` in link_idr).
+ * file operations (link.ts puts links with their `fops` in link_idr).
  * @see https://elixir.bootlin.com/linux/v6.18/source/kernel/bpf/syscall.c (bpf_link_get_fd_by_id)
  */
 function bpf_obj_get_fd_by_id(proc: Process, attr: Uint8Array, idr: Idr<KernelObject>): number {
@@ -410,7 +410,7 @@ function progFdOnly(fdOff: number): BpfCmdHandler {
 
 /**
  * The command table: `bpf_cmds[cmd]`, the `switch (cmd)` of __sys_bpf. Program
- * commands call syscall part B's modules (prog.ts, attach.ts, test_run.ts, link.ts);
+ * commands call the program modules (prog.ts, attach.ts, test_run.ts, link.ts);
  * a command number with no entry is the switch's default, -EINVAL.
  */
 // #region dispatch
